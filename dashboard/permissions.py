@@ -1,0 +1,46 @@
+"""Who may act.  Viewers (any logged-in account) see; operators (the permission
+dashboard.operate, or superusers) act.  A refused action is audited."""
+from functools import wraps
+
+from asgiref.sync import iscoroutinefunction, sync_to_async
+from django.http import HttpResponseForbidden
+
+from dashboard import audit
+
+OPERATE = "dashboard.operate"
+
+
+def can_operate(user) -> bool:
+    return user.is_authenticated and user.has_perm(OPERATE)
+
+
+def _refuse(request, action, kwargs):
+    target = "/".join(str(v) for k, v in sorted(kwargs.items()) if k != "scope")
+    audit.record(request.user, action, scope=kwargs.get("scope", ""), target=target,
+                 result="refused", detail=f"{request.method} {request.path} without {OPERATE}")
+    return HttpResponseForbidden("You may look but not act: this account lacks the operate permission.")
+
+
+def operator_required(action: str):
+    """Decorate a view that changes something: 403 and an audit entry for viewers."""
+
+    def decorate(view):
+        if iscoroutinefunction(view):
+            @wraps(view)
+            async def async_wrapper(request, *args, **kwargs):
+                user = await request.auser()
+                if not await sync_to_async(can_operate)(user):
+                    return await sync_to_async(_refuse)(request, action, kwargs)
+                return await view(request, *args, **kwargs)
+
+            return async_wrapper
+
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not can_operate(request.user):
+                return _refuse(request, action, kwargs)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate

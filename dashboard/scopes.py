@@ -1,0 +1,73 @@
+"""The two scopes of every URL and action: `system` and `user`.
+
+A Scope holds the addresses Podhouse uses in it: the Podman API socket, the D-Bus
+address of its systemd manager, and the folders where unit files and Quadlet files
+are written.  The embedded host stack (dashboard/hoststack.py) has only a user
+manager, so it offers only the `user` scope.  Framework-free: no Django import.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dashboard import hoststack
+
+SCOPE_NAMES = ("system", "user")
+
+
+@dataclass(frozen=True)
+class Scope:
+    name: str
+    podman_socket: str
+    bus_address: str  # "system" means the system bus
+    unit_dir: Path
+    quadlet_dir: Path
+    environment: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def is_user(self) -> bool:
+        return self.name == "user"
+
+    def child_env(self) -> dict[str, str]:
+        """os.environ plus what a child (podman, systemctl, journalctl) needs here."""
+        return {**os.environ, **dict(self.environment)}
+
+
+class UnknownScope(LookupError):
+    pass
+
+
+def available_scopes() -> dict[str, Scope]:
+    state = hoststack.load_state() or hoststack.host_state()
+    home = Path.home()
+    user = Scope(
+        name="user",
+        podman_socket=state.podman_socket,
+        bus_address=state.bus_address,
+        unit_dir=home / ".config/systemd/user",
+        quadlet_dir=home / ".config/containers/systemd",
+        environment=tuple(sorted(state.environment().items())),
+    )
+    if state.embedded:
+        return {"user": user}
+    system = Scope(
+        name="system",
+        podman_socket="/run/podman/podman.sock",
+        bus_address="system",
+        unit_dir=Path("/etc/systemd/system"),
+        quadlet_dir=Path("/etc/containers/systemd"),
+    )
+    return {"system": system, "user": user}
+
+
+def get_scope(name: str) -> Scope:
+    scopes = available_scopes()
+    try:
+        return scopes[name]
+    except KeyError:
+        raise UnknownScope(f"no scope {name!r} here (available: {', '.join(scopes)})") from None
+
+
+def default_scope_name() -> str:
+    return next(iter(available_scopes()))

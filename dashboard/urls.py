@@ -1,0 +1,33 @@
+"""URLs.  Every area lives under /<scope>/ (system or user); each area owns its
+own url module under dashboard/views/."""
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, register_converter
+
+from dashboard.views import areas, home
+
+
+class ScopeConverter:
+    regex = "system|user"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(ScopeConverter, "scope")
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("health/", home.health_fragment, name="health"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("<scope:scope>/containers/", areas.placeholder("containers"), name="containers"),
+    path("<scope:scope>/pods/", areas.placeholder("pods"), name="pods"),
+    path("<scope:scope>/images/", areas.placeholder("images"), name="images"),
+    path("<scope:scope>/units/", areas.placeholder("units"), name="units"),
+    path("<scope:scope>/logs/", areas.placeholder("logs"), name="logs"),
+]
