@@ -22,6 +22,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from dashboard import quadlet_provision
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(os.environ.get("PODHOUSE_STATE_DIR", PROJECT_DIR / "var")) / "hoststack"
 STATE_FILE = STATE_DIR / "state.json"
@@ -273,6 +275,7 @@ def up(install: bool = True) -> HostStackState:
             env, "podman")
         _wait_for(lambda: unix_socket_answers(state.podman_socket), "the Podman API service")
         _log(f"Podman API service started at {state.podman_socket}")
+    quadlet_provision.ensure(STATE_DIR / "quadlet", log=_log)
 
     _save_state(state)
     ensure_busybox_image(env)
