@@ -6,8 +6,9 @@ from urllib.parse import unquote, urlsplit
 def parse_database_url(url: str) -> dict:
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        # sqlite:////absolute/path.sqlite3
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": parts.path or ":memory:"}
+        # sqlite:////absolute/path.sqlite3 and sqlite:///relative/path.sqlite3, as
+        # elsewhere in the Django world: the third slash ends the empty host.
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": parts.path[1:] or ":memory:"}
     if parts.scheme in ("postgres", "postgresql"):
         return {
             "ENGINE": "django.db.backends.postgresql",

@@ -2,11 +2,15 @@
 import base64
 import os
 import re
+import signal
 import socket
+import subprocess
+import time
 
 import pytest
 
-from e2e.conftest import ADMIN, log_in
+from dashboard import hoststack
+from e2e.conftest import ADMIN
 
 pytestmark = pytest.mark.e2e
 
@@ -74,3 +78,43 @@ def test_websocket_from_a_foreign_origin_is_refused_even_with_a_session(admin_pa
     cookie = "; ".join(f"{c['name']}={c['value']}" for c in admin_page.context.cookies())
     assert " 101 " in _handshake_status(server.port, server.url, cookie)
     assert " 403 " in _handshake_status(server.port, "http://evil.example", cookie)
+
+
+def _stop_podman_service(state):
+    """Stop the Podman API service the way an outage would: its process goes away."""
+    if state.embedded:
+        pid = state.started["podman"]
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            if not hoststack.unix_socket_answers(state.podman_socket):
+                return
+            time.sleep(0.05)
+        raise AssertionError("the Podman service did not stop")
+    subprocess.run(["systemctl", "--user", "stop", "podman.socket", "podman.service"], check=True)
+
+
+def _start_podman_service(state):
+    if state.embedded:
+        hoststack.up(install=False)
+    else:
+        subprocess.run(["systemctl", "--user", "start", "podman.socket"], check=True)
+
+
+def test_header_turns_red_when_podman_stops_and_green_when_it_returns(admin_page, server, host_stack):
+    state = hoststack.load_state()
+    podman_part = admin_page.locator("#health .part[data-part=podman]")
+    podman_part.wait_for()
+    assert podman_part.get_attribute("data-ok") == "true"
+    _stop_podman_service(state)
+    try:
+        admin_page.reload()
+        podman_part.wait_for()
+        assert podman_part.get_attribute("data-ok") == "false"
+        assert state.podman_socket in podman_part.inner_text()
+        # The other parts stay green: one outage does not paint the whole header.
+        assert admin_page.locator("#health .part[data-part=systemd]").get_attribute("data-ok") == "true"
+    finally:
+        _start_podman_service(state)
+    admin_page.reload()
+    podman_part.wait_for()
+    assert podman_part.get_attribute("data-ok") == "true"
