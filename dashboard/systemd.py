@@ -1,0 +1,489 @@
+"""The app's D-Bus client for systemd's manager (org.freedesktop.systemd1), on asyncio
+with dbus-fast.  One SystemdManager holds one bus connection of one scope:
+
+    async with manager_for(scope) as manager:
+        outcome = await manager.start("web.service")   # waits for the job's JobRemoved
+        if not outcome.ok: print(outcome.message)       # systemd's words
+
+Reads (ListUnits, ListUnitFiles, GetAll) answer plain Python values; actions answer
+the job's real result.  Errors from systemd keep their D-Bus name and message.
+Framework-free: no Django import, so the services area and the watcher share it.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dbus_fast import Message, MessageType, Variant
+
+from dashboard.health import open_bus
+from dashboard.scopes import Scope
+
+SERVICE = "org.freedesktop.systemd1"
+MANAGER_PATH = "/org/freedesktop/systemd1"
+MANAGER = "org.freedesktop.systemd1.Manager"
+UNIT = "org.freedesktop.systemd1.Unit"
+PROPERTIES = "org.freedesktop.DBus.Properties"
+NO_SUCH_UNIT = "org.freedesktop.systemd1.NoSuchUnit"
+# The unit types whose own interface carries properties worth showing.
+TYPE_INTERFACES = {
+    "service": "org.freedesktop.systemd1.Service",
+    "socket": "org.freedesktop.systemd1.Socket",
+    "timer": "org.freedesktop.systemd1.Timer",
+    "path": "org.freedesktop.systemd1.Path",
+    "mount": "org.freedesktop.systemd1.Mount",
+}
+JOB_TIMEOUT = 120.0  # longer than systemd's default start timeout (90 s)
+
+
+class SystemdError(Exception):
+    """An error answered by systemd (or the bus), with its D-Bus name and message."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+class NoSuchUnit(SystemdError):
+    pass
+
+
+@dataclass
+class UnitRow:
+    """One line of the units list: what ListUnits and ListUnitFiles say of a unit."""
+
+    name: str
+    description: str = ""
+    load_state: str = ""
+    active_state: str = "inactive"
+    sub_state: str = "dead"
+    object_path: str = ""
+    job_type: str = ""
+    file_state: str = ""  # enabled, disabled, static, masked, generated, ... ("" if no file)
+    file_path: str = ""
+
+    @property
+    def kind(self) -> str:
+        return self.name.rpartition(".")[2]
+
+    def state_key(self) -> tuple:
+        return (self.description, self.load_state, self.active_state, self.sub_state,
+                self.job_type, self.file_state)
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """The end of a job: systemd's result word (done, failed, canceled, timeout,
+    dependency, skipped, invalid, assert, unsupported, collected, once) and a sentence."""
+
+    action: str
+    unit: str
+    result: str
+    message: str
+    job_path: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.result in ("done", "skipped")
+
+
+@dataclass(frozen=True)
+class FileChange:
+    kind: str  # symlink, unlink, masked, ...
+    path: str
+    destination: str
+
+
+@dataclass(frozen=True)
+class FilesOutcome:
+    """The answer of Enable/Disable/Mask/UnmaskUnitFiles (already followed by a daemon-reload)."""
+
+    action: str
+    unit: str
+    changes: tuple[FileChange, ...]
+    message: str
+    ok: bool = True
+    result: str = "done"
+
+
+def plain(value: Any) -> Any:
+    """D-Bus values without their Variant wrappers, recursively."""
+    if isinstance(value, Variant):
+        return plain(value.value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+# Why a failed service job failed, from the service's Result property; worded as
+# systemctl words it so that people recognise it.
+SERVICE_RESULT_REASONS = {
+    "exit-code": "the control process exited with error code",
+    "signal": "a fatal signal was delivered to the control process",
+    "core-dump": "a fatal signal was delivered causing the control process to dump core",
+    "timeout": "a timeout was exceeded",
+    "resources": "of unavailable resources or another system error",
+    "start-limit-hit": "start of the service was attempted too often",
+    "oom-kill": "the control process was killed by the OOM killer",
+    "exec-condition": "an ExecCondition= command failed",
+    "protocol": "the service did not take the steps required by its unit configuration",
+}
+
+
+def job_message(unit: str, result: str, service_result: str = "", exit_status: int | None = None) -> str:
+    """A sentence for a job's result, in systemd's words."""
+    if result == "done":
+        return f"Job for {unit} done."
+    if result == "skipped":
+        return f"Job for {unit} skipped: the unit's state already matched."
+    if result == "failed":
+        reason = SERVICE_RESULT_REASONS.get(service_result)
+        text = f"Job for {unit} failed because {reason}." if reason else f"Job for {unit} failed."
+        if exit_status:
+            text += f" (exit status {exit_status})"
+        return text
+    return {
+        "canceled": f"Job for {unit} canceled.",
+        "timeout": f"Job for {unit} timed out.",
+        "dependency": f"A dependency job for {unit} failed.",
+        "invalid": f"{unit} is not active, cannot reload.",
+        "assert": f"Assertion failed on job for {unit}.",
+        "unsupported": f"Operation on or unit type of {unit} not supported on this system.",
+        "collected": f"Queued job for {unit} was garbage collected.",
+        "once": f"Unit {unit} was started already once and can't be queued again.",
+    }.get(result, f"Job for {unit} ended with result {result!r}.")
+
+
+def unit_path_name(object_path: str) -> str:
+    """systemd's bus label back to a unit name: /org/.../unit/web_2eservice -> web.service."""
+    label = object_path.rpartition("/")[2]
+    out, i = [], 0
+    while i < len(label):
+        if label[i] == "_" and i + 2 < len(label):
+            out.append(chr(int(label[i + 1:i + 3], 16)))
+            i += 3
+        else:
+            out.append(label[i])
+            i += 1
+    return "".join(out)
+
+
+class SystemdManager:
+    """systemd's manager of one scope over one bus connection."""
+
+    def __init__(self, bus, scope: Scope | None = None):
+        self.bus = bus
+        self.scope = scope
+        self._waiting: dict[str, asyncio.Future] = {}
+        self._finished: dict[str, str] = {}  # JobRemoved that came before we asked
+        self._jobs_matched = False
+        bus.add_message_handler(self._on_message)
+
+    @classmethod
+    async def connect(cls, scope: Scope) -> "SystemdManager":
+        return cls(await open_bus(scope), scope)
+
+    def close(self) -> None:
+        self.bus.disconnect()
+
+    # -- plumbing ---------------------------------------------------------
+    async def call(self, member: str, signature: str = "", body: list | None = None, *,
+                   path: str = MANAGER_PATH, interface: str = MANAGER,
+                   destination: str = SERVICE) -> list:
+        reply = await self.bus.call(Message(destination=destination, path=path, interface=interface,
+                                            member=member, signature=signature, body=body or []))
+        if reply.message_type == MessageType.ERROR:
+            text = " ".join(map(str, reply.body)) or reply.error_name
+            error_class = NoSuchUnit if reply.error_name == NO_SUCH_UNIT else SystemdError
+            raise error_class(reply.error_name, text)
+        return reply.body
+
+    def _on_message(self, message: Message):
+        if (message.message_type == MessageType.SIGNAL and message.member == "JobRemoved"
+                and message.interface == MANAGER):
+            _job_id, job_path, _unit, result = message.body
+            future = self._waiting.pop(job_path, None)
+            if future is not None and not future.done():
+                future.set_result(result)
+            elif future is None:
+                # Other clients' jobs arrive here too once anyone subscribed: keep few.
+                self._finished[job_path] = result
+                if len(self._finished) > 256:
+                    self._finished.pop(next(iter(self._finished)))
+        return None
+
+    async def add_match(self, rule: str) -> None:
+        await self.call("AddMatch", "s", [rule], path="/org/freedesktop/DBus",
+                        interface="org.freedesktop.DBus", destination="org.freedesktop.DBus")
+
+    async def subscribe(self) -> None:
+        """Ask systemd to send its signals (no error if this connection already did)."""
+        try:
+            await self.call("Subscribe")
+        except SystemdError as error:
+            if not error.name.endswith("AlreadySubscribed"):
+                raise
+
+    async def _watch_jobs(self) -> None:
+        if not self._jobs_matched:
+            # systemd sends JobRemoved to the client that queued the job even when
+            # that client never subscribed; the match only lets the bus deliver it.
+            await self.add_match(f"type='signal',sender='{SERVICE}',path='{MANAGER_PATH}',"
+                                 f"interface='{MANAGER}',member='JobRemoved'")
+            self._jobs_matched = True
+
+    # -- reads ------------------------------------------------------------
+    async def list_units(self) -> list[UnitRow]:
+        (rows,) = await self.call("ListUnits")
+        return [UnitRow(name=r[0], description=r[1], load_state=r[2], active_state=r[3],
+                        sub_state=r[4], object_path=r[6], job_type=r[8]) for r in rows]
+
+    async def list_unit_files(self) -> dict[str, tuple[str, str]]:
+        """unit name -> (file path, file state)."""
+        (rows,) = await self.call("ListUnitFiles")
+        return {Path(path).name: (path, state) for path, state in rows}
+
+    async def list_all(self) -> dict[str, UnitRow]:
+        """Loaded units and installed unit files together, as Cockpit's list does:
+        a stopped unit that systemd has unloaded still has its file."""
+        units, files = await asyncio.gather(self.list_units(), self.list_unit_files())
+        rows = {row.name: row for row in units}
+        for name, (path, state) in files.items():
+            if name.endswith("@." + name.rpartition(".")[2]):
+                continue  # templates are not units
+            row = rows.setdefault(name, UnitRow(name=name, load_state="not-loaded"))
+            row.file_path, row.file_state = path, state
+        return rows
+
+    async def get_unit(self, name: str) -> str:
+        (path,) = await self.call("GetUnit", "s", [name])
+        return path
+
+    async def load_unit(self, name: str) -> str:
+        (path,) = await self.call("LoadUnit", "s", [name])
+        return path
+
+    async def get_all(self, object_path: str, interface: str = UNIT) -> dict[str, Any]:
+        (values,) = await self.call("GetAll", "s", [interface], path=object_path, interface=PROPERTIES)
+        return plain(values)
+
+    async def get_property(self, object_path: str, interface: str, name: str) -> Any:
+        (value,) = await self.call("Get", "ss", [interface, name], path=object_path, interface=PROPERTIES)
+        return plain(value)
+
+    async def unit_properties(self, name: str) -> dict[str, Any]:
+        """The Unit interface's properties plus those of its type (Service, Socket, Timer...).
+        Raises NoSuchUnit when systemd knows neither a unit nor a file of that name."""
+        path = await self.load_unit(name)
+        props = await self.get_all(path, UNIT)
+        if props.get("LoadState") == "not-found":
+            raise NoSuchUnit(NO_SUCH_UNIT, f"Unit {name} not found.")
+        interface = TYPE_INTERFACES.get(name.rpartition(".")[2])
+        if interface:
+            props.update(await self.get_all(path, interface))
+        props["ObjectPath"] = path
+        return props
+
+    async def active_state(self, name: str) -> str:
+        return await self.get_property(await self.load_unit(name), UNIT, "ActiveState")
+
+    # -- jobs -------------------------------------------------------------
+    async def _job(self, action: str, member: str, name: str, *args,
+                   signature: str = "ss", timeout: float = JOB_TIMEOUT) -> JobOutcome:
+        await self._watch_jobs()
+        body = [name, *args] if args else [name, "replace"]
+        (job_path,) = await self.call(member, signature, body)
+        result = self._finished.pop(job_path, None)
+        if result is None:
+            future = asyncio.get_running_loop().create_future()
+            self._waiting[job_path] = future
+            try:
+                result = await asyncio.wait_for(future, timeout)
+            except asyncio.TimeoutError:
+                self._waiting.pop(job_path, None)
+                return JobOutcome(action, name, "queued",
+                                  f"Job for {name} still running after {timeout:.0f} s.", job_path)
+        return JobOutcome(action, name, result, await self._explain(name, result), job_path)
+
+    async def _explain(self, name: str, result: str) -> str:
+        if result != "failed" or not name.endswith(".service"):
+            return job_message(name, result)
+        try:
+            path = await self.get_unit(name)
+            service = await self.get_all(path, TYPE_INTERFACES["service"])
+        except SystemdError:
+            return job_message(name, result)
+        return job_message(name, result, service.get("Result", ""), service.get("ExecMainStatus"))
+
+    async def start(self, name: str, mode: str = "replace") -> JobOutcome:
+        return await self._job("start", "StartUnit", name, mode)
+
+    async def stop(self, name: str, mode: str = "replace") -> JobOutcome:
+        return await self._job("stop", "StopUnit", name, mode)
+
+    async def restart(self, name: str, mode: str = "replace") -> JobOutcome:
+        return await self._job("restart", "RestartUnit", name, mode)
+
+    async def reload(self, name: str, mode: str = "replace") -> JobOutcome:
+        return await self._job("reload", "ReloadUnit", name, mode)
+
+    async def reset_failed(self, name: str) -> JobOutcome:
+        await self.call("ResetFailedUnit", "s", [name])
+        return JobOutcome("reset-failed", name, "done", f"Failed state of {name} reset.")
+
+    # -- unit files ---------------------------------------------------------
+    async def daemon_reload(self) -> None:
+        """Manager.Reload: systemd re-reads every unit file; answers when done."""
+        await self.call("Reload")
+
+    async def _files(self, action: str, member: str, signature: str, name: str, *flags) -> FilesOutcome:
+        reply = await self.call(member, signature, [[name], *flags])
+        changes = tuple(FileChange(*c) for c in reply[-1])
+        await self.daemon_reload()
+        message = "; ".join(f"{c.kind} {c.path}" + (f" → {c.destination}" if c.destination else "")
+                            for c in changes) or f"Nothing to change for {name}."
+        if member == "EnableUnitFiles" and not reply[0]:
+            message = (f"{name} has no installation config ([Install] section): "
+                       "nothing to enable. " + (message if changes else ""))
+            return FilesOutcome(action, name, changes, message.strip(), ok=bool(changes),
+                                result="done" if changes else "no-install-info")
+        return FilesOutcome(action, name, changes, message)
+
+    async def enable(self, name: str, runtime: bool = False) -> FilesOutcome:
+        return await self._files("enable", "EnableUnitFiles", "asbb", name, runtime, False)
+
+    async def disable(self, name: str, runtime: bool = False) -> FilesOutcome:
+        return await self._files("disable", "DisableUnitFiles", "asb", name, runtime)
+
+    async def mask(self, name: str, runtime: bool = False) -> FilesOutcome:
+        return await self._files("mask", "MaskUnitFiles", "asbb", name, runtime, False)
+
+    async def unmask(self, name: str, runtime: bool = False) -> FilesOutcome:
+        return await self._files("unmask", "UnmaskUnitFiles", "asb", name, runtime)
+
+    async def act(self, action: str, name: str) -> JobOutcome | FilesOutcome:
+        """One of ACTIONS by its name, as the pages and the audit log call it."""
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r} (known: {', '.join(ACTIONS)})")
+        return await getattr(self, ACTIONS[action])(name)
+
+
+# Action name -> method; the names the pages, urls and audit entries use.
+ACTIONS = {"start": "start", "stop": "stop", "restart": "restart", "reload": "reload",
+           "reset-failed": "reset_failed", "enable": "enable", "disable": "disable",
+           "mask": "mask", "unmask": "unmask"}
+
+
+@contextlib.asynccontextmanager
+async def manager_for(scope: Scope):
+    manager = await SystemdManager.connect(scope)
+    try:
+        yield manager
+    finally:
+        manager.close()
+
+
+@dataclass(frozen=True)
+class ContainerLink:
+    """The container or pod a unit runs, as read from its unit file."""
+
+    kind: str  # "container" or "pod"
+    name: str
+    how: str   # what gave it away: quadlet, podman-generated, PODMAN_SYSTEMD_UNIT, marker
+
+
+def _quadlet_link(source_path: str) -> ContainerLink | None:
+    source = Path(source_path)
+    kind = {".container": "container", ".pod": "pod"}.get(source.suffix)
+    if kind is None:
+        return None
+    name_key = "ContainerName" if kind == "container" else "PodName"
+    name = f"systemd-{source.stem}"  # Quadlet's default name
+    with contextlib.suppress(OSError):
+        for line in source.read_text().splitlines():
+            key, _, value = line.strip().partition("=")
+            if key.strip() == name_key and value.strip():
+                name = value.strip()
+    return ContainerLink(kind, name, "quadlet")
+
+
+def _podman_command_link(command: str) -> ContainerLink | None:
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    if not words or Path(words[0].lstrip("-@+!:")).name != "podman":
+        return None
+    kind = "pod" if len(words) > 1 and words[1] == "pod" else "container"
+    for i, word in enumerate(words):
+        if word == "--name" and i + 1 < len(words):
+            return ContainerLink(kind, words[i + 1], "podman-generated")
+        if word.startswith("--name="):
+            return ContainerLink(kind, word.partition("=")[2], "podman-generated")
+    if len(words) >= 3 and words[1] == "start" and not words[2].startswith("-"):
+        return ContainerLink("container", words[2], "podman-generated")
+    return None
+
+
+def container_link(unit_text: str) -> ContainerLink | None:
+    """Whether a unit file (with its drop-ins appended) runs a container or a pod,
+    and which.  Markers checked: X-Podhouse-Container=/X-Podhouse-Pod=, a Quadlet
+    SourcePath=, podman's own `--name` in ExecStart/ExecStartPre, and the
+    PODMAN_SYSTEMD_UNIT variable podman-generated units set."""
+    lines = [line.strip() for line in unit_text.splitlines()]
+    values: dict[str, list[str]] = {}
+    for line in lines:
+        if line and not line.startswith(("#", ";", "[")) and "=" in line:
+            key, _, value = line.partition("=")
+            values.setdefault(key.strip(), []).append(value.strip())
+    for key, kind in (("X-Podhouse-Container", "container"), ("X-Podhouse-Pod", "pod")):
+        if values.get(key):
+            return ContainerLink(kind, values[key][-1], "marker")
+    for source in values.get("SourcePath", []):
+        link = _quadlet_link(source)
+        if link:
+            return link
+    commands = values.get("ExecStartPre", []) + values.get("ExecStart", [])
+    for command in commands:
+        link = _podman_command_link(command)
+        if link and link.kind == "pod":
+            return link
+    for command in commands:
+        link = _podman_command_link(command)
+        if link:
+            return link
+    if any("PODMAN_SYSTEMD_UNIT=" in v for v in values.get("Environment", [])):
+        return ContainerLink("container", "", "PODMAN_SYSTEMD_UNIT")
+    return None
+
+
+@dataclass
+class UnitFile:
+    """A unit's file text with its path, and each drop-in with its own."""
+
+    path: str
+    text: str
+    dropins: list[tuple[str, str]] = field(default_factory=list)
+    error: str = ""
+
+    def combined(self) -> str:
+        return "\n".join([self.text, *(text for _path, text in self.dropins)])
+
+
+def read_unit_file(fragment_path: str, dropin_paths: list[str] | tuple = ()) -> UnitFile:
+    def read(path: str) -> tuple[str, str]:
+        try:
+            return Path(path).read_text(errors="replace"), ""
+        except OSError as error:
+            return "", f"{path}: {error.strerror}"
+
+    text, error = read(fragment_path) if fragment_path else ("", "")
+    dropins = [(path, read(path)[0]) for path in dropin_paths]
+    return UnitFile(fragment_path, text, dropins, error)
