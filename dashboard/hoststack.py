@@ -219,7 +219,9 @@ def up(install: bool = True) -> HostStackState:
     runtime_dir = f"/run/user/{uid}"
     bus_path = f"{runtime_dir}/bus"
     bus_address = f"unix:path={bus_path}"
-    conf = STATE_DIR / "containers.conf"
+    # The stack belongs to the machine, not to one checkout: its Podman settings
+    # live beside its sockets, so every clone that runs `up` names the same file.
+    conf = Path(runtime_dir) / "podhouse" / "containers.conf"
     previous = load_state()
     state = HostStackState(embedded=True, runtime_dir=runtime_dir, bus_address=bus_address,
                            podman_socket=f"{runtime_dir}/podman/podman.sock",
@@ -229,12 +231,13 @@ def up(install: bool = True) -> HostStackState:
     state.started = {k: v for k, v in state.started.items() if _pid_alive(v)}
 
     STATE_DIR.mkdir(parents=True, exist_ok=True)
+    Path(runtime_dir).mkdir(parents=True, exist_ok=True)
+    os.chmod(runtime_dir, 0o700)
+    conf.parent.mkdir(exist_ok=True)
     conf_text = _containers_conf_text()
     if not conf.exists() or conf.read_text() != conf_text:
         conf.write_text(conf_text)
     Path("/run/systemd/system").mkdir(parents=True, exist_ok=True)
-    Path(runtime_dir).mkdir(parents=True, exist_ok=True)
-    os.chmod(runtime_dir, 0o700)
     env = _base_env(runtime_dir, bus_address, str(conf))
 
     # 1. journald: creates its own sockets under /run/systemd/journal.
