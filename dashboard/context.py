@@ -18,6 +18,12 @@ def navigation(request):
         "navigation": NAVIGATION,
         "current_scope": scope_name,
         "scope_names": list(scopes.available_scopes()),
-        "active_area": match.url_name.split("-")[0] if match and match.url_name else "",
+        "active_area": _area_of(request.path),
         "user_can_operate": can_operate(request.user) if hasattr(request, "user") else False,
     }
+
+
+def _area_of(path: str) -> str:
+    """/user/containers/web/ -> "containers": the area is the segment after the scope."""
+    segments = [s for s in path.split("/") if s]
+    return segments[1] if len(segments) > 1 and segments[0] in scopes.SCOPE_NAMES else ""
