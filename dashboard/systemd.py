@@ -66,6 +66,7 @@ class UnitRow:
     job_type: str = ""
     file_state: str = ""  # enabled, disabled, static, masked, generated, ... ("" if no file)
     file_path: str = ""
+    container: "ContainerLink | None" = None  # filled by the watcher from the unit file
 
     @property
     def kind(self) -> str:
@@ -73,7 +74,7 @@ class UnitRow:
 
     def state_key(self) -> tuple:
         return (self.description, self.load_state, self.active_state, self.sub_state,
-                self.job_type, self.file_state)
+                self.file_state, self.container)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,149 @@
+"""dashboard.unit_watch on the real user manager: list once, then signals only; mute
+during daemon-reload; survive daemon-reexec."""
+import asyncio
+
+import pytest
+
+from dashboard.unit_watch import UnitWatch, all_units_group, status_group, unit_group
+from tests.integration.test_systemd_client import SLEEPER, ScratchUnits
+
+pytestmark = pytest.mark.integration
+WAIT = 10.0
+
+
+class RecordingLayer:
+    """Stands in for the Channels layer: keeps what the watcher sends, per group."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, dict]] = []
+        self.arrived = asyncio.Event()
+
+    async def group_send(self, group, message):
+        self.sent.append((group, message))
+        self.arrived.set()
+
+    async def wait_for(self, predicate, since=0, timeout=WAIT):
+        """The index of the first message from `since` on that matches."""
+        async def scan():
+            seen = since
+            while True:
+                for index in range(seen, len(self.sent)):
+                    if predicate(*self.sent[index]):
+                        return index
+                seen = len(self.sent)
+                self.arrived.clear()
+                await self.arrived.wait()
+        return await asyncio.wait_for(scan(), timeout)
+
+
+def row_event(scope_name, unit, **state):
+    def predicate(group, message):
+        row = message.get("rows", {}).get(unit) if message["type"] == "units.rows" else None
+        return (group == all_units_group(scope_name) and row is not None
+                and all(row[k] == v for k, v in state.items()))
+    return predicate
+
+
+@pytest.fixture
+def test_units(user_scope):
+    units = ScratchUnits(user_scope)
+    yield units
+    units.remove()
+
+
+@pytest.fixture
+async def watch(user_scope):
+    layer = RecordingLayer()
+    watch = UnitWatch(user_scope, layer)
+    watch.start()
+    await asyncio.wait_for(watch.ready.wait(), WAIT)
+    yield watch
+    await watch.stop()
+
+
+async def systemctl(units, *args):
+    return await asyncio.to_thread(units.systemctl, *args)
+
+
+async def test_lists_once_then_lives_on_signals(watch, test_units):
+    name = test_units.write(SLEEPER)
+    await systemctl(test_units, "daemon-reload")
+    layer = watch.layer
+    await layer.wait_for(row_event("user", name, file_state="disabled"))
+    lists_before, get_all_before = watch.counts["lists"], watch.counts["get_all"]
+
+    since = len(layer.sent)
+    await systemctl(test_units, "start", name)
+    await layer.wait_for(row_event("user", name, active_state="active", sub_state="running"), since)
+    # The per-unit group hears it too.
+    assert any(g == unit_group("user", name) and m["rows"][name]["active_state"] == "active"
+               for g, m in layer.sent)
+    since = len(layer.sent)
+    await systemctl(test_units, "stop", name)
+    await layer.wait_for(row_event("user", name, active_state="inactive"), since)
+    assert watch.counts["lists"] == lists_before, "start/stop must not list again"
+    # The unit was seen at the listing: its UnitNew costs no GetAll.
+    assert watch.counts["get_all"] == get_all_before
+    assert watch.rows[name].active_state == "inactive"
+
+
+async def test_enable_is_seen_through_unit_files_changed(watch, test_units):
+    name = test_units.write(SLEEPER)
+    await systemctl(test_units, "daemon-reload")
+    await watch.layer.wait_for(row_event("user", name, file_state="disabled"))
+    since = len(watch.layer.sent)
+    await systemctl(test_units, "enable", name)
+    await watch.layer.wait_for(row_event("user", name, file_state="enabled"), since)
+
+
+async def test_daemon_reload_is_muted_then_listed_again(watch, test_units):
+    lists_before = watch.counts["lists"]
+    name = test_units.write(SLEEPER)
+    await systemctl(test_units, "daemon-reload")
+    await watch.layer.wait_for(row_event("user", name, file_state="disabled"))
+    assert watch.counts["lists"] == lists_before + 1
+    # A deleted unit file leaves the list at the next reload.
+    test_units.systemctl("stop", name, check=False)
+    (test_units.scope.unit_dir / name).unlink()
+    await systemctl(test_units, "daemon-reload")
+    await watch.layer.wait_for(lambda g, m: m["type"] == "units.rows" and m["rows"].get(name, 0) is None)
+    assert name not in watch.rows
+
+
+async def test_changed_since_gives_what_a_page_missed(watch, test_units):
+    rendered_at = watch.version
+    name = test_units.write(SLEEPER)
+    await systemctl(test_units, "daemon-reload")
+    await systemctl(test_units, "start", name)
+    await watch.layer.wait_for(row_event("user", name, active_state="active"))
+    missed = watch.changed_since(rendered_at)
+    assert missed[name]["active_state"] == "active"
+    assert all(watch.versions[n] > rendered_at for n in missed)
+
+
+async def test_survives_daemon_reexec(watch, test_units):
+    name = test_units.write(SLEEPER)
+    await systemctl(test_units, "daemon-reload")
+    await watch.layer.wait_for(row_event("user", name, file_state="disabled"))
+    since = len(watch.layer.sent)
+    await systemctl(test_units, "daemon-reexec")
+    # Pages are told that contact is lost, then that it is back.
+    lost = await watch.layer.wait_for(lambda g, m: g == status_group("user") and m["live"] is False, since)
+    await watch.layer.wait_for(lambda g, m: g == status_group("user") and m["live"] is True, lost)
+    assert watch.live
+    # And signals flow again on the new manager.
+    await systemctl(test_units, "start", name)
+    await watch.layer.wait_for(row_event("user", name, active_state="active"))
+
+
+async def test_reconnects_when_the_bus_connection_drops(watch, test_units):
+    reconnects = watch.counts["reconnects"]
+    since = len(watch.layer.sent)
+    watch.manager.bus.disconnect()
+    lost = await watch.layer.wait_for(lambda g, m: g == status_group("user") and m["live"] is False, since)
+    await watch.layer.wait_for(lambda g, m: g == status_group("user") and m["live"] is True, lost)
+    assert watch.counts["reconnects"] == reconnects + 1
+    name = test_units.write(SLEEPER)
+    await systemctl(test_units, "daemon-reload")
+    await systemctl(test_units, "start", name)
+    await watch.layer.wait_for(row_event("user", name, active_state="active"))
