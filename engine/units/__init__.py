@@ -1,0 +1,11 @@
+"""Systemd units for containers and pods, built from podman's inspect data.
+
+escaping  -- how a value is written so systemd (and Quadlet) hand podman the same string
+spec      -- ContainerSpec/PodSpec: what a container is, read from its and its image's inspect
+options   -- UnitOptions: the choices of the "Run as a systemd service" dialog, validated
+quadlet   -- NAME.container / NAME.pod files for podman's Quadlet generator
+classic   -- units in the shape of `podman generate systemd --new`
+install   -- atomic writes by scope, backups, the Podhouse marker, uninstall
+
+Framework-free: no Django import.
+"""
