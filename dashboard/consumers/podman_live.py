@@ -1,0 +1,143 @@
+"""Live rows of the containers, pods and images pages, and the progress of a pull.
+
+Each page opens one websocket (htmx ws extension).  The consumer joins its scope's
+group, keeps the ids of the rows its page shows (its filters applied), and turns each
+change from dashboard.podman_watch into out-of-band swaps: replace a row, append a new
+one, delete a gone one; on a detail page (?id=...), replace its state summary."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+
+from dashboard import scopes
+from dashboard.consumers.base import LoginRequiredConsumer
+from dashboard.permissions import can_operate
+from dashboard.podman_clients import client_for
+from dashboard.podman_watch import ensure_watching, group_name, image_pulls, pull_group
+from engine.podman import Container, PodmanError
+
+BODY_IDS = {"containers": "containers-body", "pods": "pods-body", "images": "images-body"}
+ROW_PREFIX = {"containers": "container-row-", "pods": "pod-row-", "images": "image-row-"}
+
+
+class PodmanLiveConsumer(LoginRequiredConsumer):
+    async def on_connect(self):
+        kwargs = self.scope["url_route"]["kwargs"]
+        self.scope_name, self.area = kwargs["scope"], kwargs["area"]
+        if self.scope_name not in scopes.available_scopes() or self.area not in BODY_IDS:
+            await self.close(code=4404)
+            return
+        query = {k: v[-1] for k, v in parse_qs(self.scope.get("query_string", b"").decode()).items()}
+        self.detail_id = query.pop("id", "")
+        from dashboard.views.containers import container_filters
+
+        self.filters = container_filters(query)
+        self.audience = "operator" if await database_sync_to_async(can_operate)(self.scope["user"]) else "viewer"
+        self.group = group_name(self.scope_name, self.area)
+        ensure_watching(self.scope_name)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.known: set[str] = set()
+        try:
+            await self._read_known()
+        except PodmanError:
+            pass  # the page already says podman is away; refresh comes with its return
+
+    async def disconnect(self, code):
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    def _matches(self, facts: dict) -> bool:
+        if self.area != "containers":
+            return True
+        from dashboard.views.containers import container_matches
+
+        return container_matches(Container.from_list({
+            "Id": facts["id"], "Names": [facts["name"]], "Image": facts["image"], "State": facts["state"],
+            "Pod": facts["pod_id"], "PodName": facts["pod_name"], "IsInfra": facts["is_infra"],
+            "Labels": {"PODMAN_SYSTEMD_UNIT": facts["unit"]} if facts["unit"] else {}}), self.filters)
+
+    async def _read_known(self) -> list:
+        """The ids of the rows the page shows now (one list call per page opened)."""
+        client = client_for(self.scope_name)
+        if self.area == "containers":
+            from dashboard.views.containers import container_matches
+
+            items = [c for c in await client.list_containers(all=True) if container_matches(c, self.filters)]
+        elif self.area == "pods":
+            items = await client.list_pods()
+        else:
+            items = await client.list_images()
+        self.known = {item.id for item in items}
+        return items
+
+    async def podman_changed(self, message):
+        parts = []
+        for item in message["items"]:
+            ident = item["id"]
+            if self.detail_id:
+                if ident == self.detail_id and item.get("summary"):
+                    parts.append(item["summary"][self.audience])
+                continue
+            row_id = f"{ROW_PREFIX[self.area]}{ident}"
+            shown = item["present"] and self._matches(item["facts"])
+            if shown and ident in self.known:
+                parts.append(item["html"][self.audience])
+            elif shown:
+                self.known.add(ident)
+                parts.append(f'<tbody hx-swap-oob="beforeend:#{BODY_IDS[self.area]}">{item["html"][self.audience]}</tbody>')
+            elif ident in self.known:
+                self.known.discard(ident)
+                parts.append(f'<tr id="{row_id}" hx-swap-oob="delete"></tr>')
+        if parts:
+            await self.send(text_data="".join(parts))
+
+    async def podman_refresh(self, message):
+        """After podman came back: re-read and replace the whole table body."""
+        if self.detail_id:
+            return
+        try:
+            items = await self._read_known()
+        except PodmanError:
+            return
+        if self.area == "containers":
+            from dashboard.views.containers import render_container_rows, sort_containers
+
+            rows = render_container_rows(sort_containers(items), self.scope_name, self.audience == "operator")
+        elif self.area == "pods":
+            from dashboard.views.pods import render_pod_rows
+
+            rows = render_pod_rows(items, self.scope_name, self.audience == "operator")
+        else:
+            from dashboard.views.images import render_image_rows
+
+            rows = render_image_rows(items, self.scope_name, self.audience == "operator")
+        await self.send(text_data=f'<tbody id="{BODY_IDS[self.area]}" hx-swap-oob="innerHTML">{rows}</tbody>')
+
+
+class PullProgressConsumer(LoginRequiredConsumer):
+    """The progress of one image pull: first what happened so far, then each step."""
+
+    async def on_connect(self):
+        self.job = self.scope["url_route"]["kwargs"]["job"]
+        pull = image_pulls.jobs.get(self.job)
+        if pull is None:
+            await self.close(code=4404)
+            return
+        self.sent = -1
+        await self.channel_layer.group_add(pull_group(self.job), self.channel_name)
+        for line in list(pull.lines):
+            await self.pull_progress({"line": line})
+
+    async def disconnect(self, code):
+        if getattr(self, "job", None):
+            await self.channel_layer.group_discard(pull_group(self.job), self.channel_name)
+
+    async def pull_progress(self, message):
+        from django.template.loader import render_to_string
+
+        line = message["line"]
+        if line["seq"] <= self.sent:
+            return
+        self.sent = line["seq"]
+        await self.send(text_data=render_to_string("images/_pull_step.html", {"job": self.job, "line": line}))

@@ -1,0 +1,240 @@
+"""The one Podman event watcher of this server process, per scope.
+
+It subscribes once to Podman's event stream, gathers what changed (a burst of events
+costs one list call per kind), renders each changed row once per audience (operator,
+viewer) and fans it out with group_send.  Every open page's consumer
+(dashboard/consumers/podman_live.py) applies its own filters and sends out-of-band
+swaps.  Started lazily by the first websocket; no polling anywhere.
+
+Also the image pulls in progress: a pull runs as a task of this process and its
+progress goes to the group of its job, so the pull outlives the request."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.template.loader import render_to_string
+
+from dashboard import audit
+from dashboard.podman_clients import client_for
+from engine.podman import PodmanError
+from engine.podman.events import RECONNECTED
+
+log = logging.getLogger(__name__)
+
+KINDS = ("container", "pod", "image")
+
+
+def group_name(scope: str, area: str) -> str:
+    return f"podman-{scope}-{area}"
+
+
+def pull_group(job: str) -> str:
+    return f"podman-pull-{job}"
+
+
+def container_facts(c) -> dict:
+    """What a consumer needs to apply its filters, without the Container object."""
+    return {"id": c.id, "name": c.name, "image": c.image, "state": c.state, "pod_id": c.pod_id,
+            "pod_name": c.pod_name, "unit": c.systemd_unit, "is_infra": c.is_infra}
+
+
+class ScopeWatch:
+    def __init__(self, scope: str):
+        self.scope = scope
+        self.pending: dict[str, dict[str, set[str]]] = {kind: {} for kind in KINDS}
+        self.wake = asyncio.Event()
+        self.tasks: list[asyncio.Task] = []
+
+    @property
+    def alive(self) -> bool:
+        return bool(self.tasks) and not any(t.done() for t in self.tasks)
+
+    def start(self) -> None:
+        self.tasks = [asyncio.create_task(self._read(), name=f"podman-events-{self.scope}"),
+                      asyncio.create_task(self._publish(), name=f"podman-publish-{self.scope}")]
+
+    def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+
+    def _note(self, kind: str, ident: str, action: str) -> None:
+        if ident:
+            self.pending[kind].setdefault(ident, set()).add(action)
+
+    async def _read(self) -> None:
+        async for event in client_for(self.scope).events():
+            if event.type == RECONNECTED:
+                await self._refresh_all()
+                continue
+            if event.type == "container":
+                self._note("container", event.id, event.action)
+                if event.pod_id:
+                    self._note("pod", event.pod_id, "member")
+            elif event.type == "pod":
+                self._note("pod", event.id, event.action)
+            elif event.type == "image":
+                self._note("image", event.id, event.action)
+            else:
+                continue
+            self.wake.set()
+
+    async def _refresh_all(self) -> None:
+        """Events may have been missed while podman was away: every page re-reads."""
+        layer = get_channel_layer()
+        for area in ("containers", "pods", "images"):
+            await layer.group_send(group_name(self.scope, area), {"type": "podman.refresh"})
+
+    async def _publish(self) -> None:
+        layer = get_channel_layer()
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            batch = {kind: self.pending[kind] for kind in KINDS}
+            self.pending = {kind: {} for kind in KINDS}
+            try:
+                if batch["container"]:
+                    await layer.group_send(group_name(self.scope, "containers"),
+                                           {"type": "podman.changed", "items": await self._containers(batch["container"])})
+                if batch["pod"]:
+                    await layer.group_send(group_name(self.scope, "pods"),
+                                           {"type": "podman.changed", "items": await self._pods(batch["pod"])})
+                if batch["image"]:
+                    await layer.group_send(group_name(self.scope, "images"),
+                                           {"type": "podman.changed", "items": await self._images(batch["image"])})
+            except PodmanError as error:
+                # podman went away between the event and the list: the event stream
+                # reconnects and then asks every page for a refresh
+                log.warning("podman watch %s: %s", self.scope, error)
+
+    async def _containers(self, changed: dict[str, set[str]]) -> list[dict]:
+        from dashboard.views.containers import render_container_row  # views import this module
+
+        listed = await client_for(self.scope).list_containers(all=True, filters={"id": list(changed)})
+        by_id = {c.id: c for c in listed}
+        items = []
+        for ident, actions in changed.items():
+            c = by_id.get(ident)
+            item = {"id": ident, "present": c is not None, "created": "create" in actions}
+            if c is not None:
+                item["facts"] = container_facts(c)
+                item["html"] = {audience: render_container_row(c, self.scope, audience == "operator")
+                                for audience in ("operator", "viewer")}
+                item["summary"] = {audience: render_to_string("containers/_summary_state.html", {
+                    "c": c, "scope": self.scope, "user_can_operate": audience == "operator", "live": True})
+                    for audience in ("operator", "viewer")}
+            items.append(item)
+        return items
+
+    async def _pods(self, changed: dict[str, set[str]]) -> list[dict]:
+        from dashboard.views.pods import render_pod_row
+
+        listed = await client_for(self.scope).list_pods(filters={"id": list(changed)})
+        by_id = {p.id: p for p in listed}
+        items = []
+        for ident, actions in changed.items():
+            p = by_id.get(ident)
+            item = {"id": ident, "present": p is not None, "created": "create" in actions}
+            if p is not None:
+                item["facts"] = {"id": p.id, "name": p.name, "state": p.state}
+                item["html"] = {audience: render_pod_row(p, self.scope, audience == "operator")
+                                for audience in ("operator", "viewer")}
+            items.append(item)
+        return items
+
+    async def _images(self, changed: dict[str, set[str]]) -> list[dict]:
+        from dashboard.views.images import render_image_row
+
+        listed = await client_for(self.scope).list_images()
+        by_id = {i.id: i for i in listed}
+        items = []
+        for ident, actions in changed.items():
+            full = next((i for i in by_id if i.startswith(ident)), ident)
+            i = by_id.get(full)
+            item = {"id": full, "present": i is not None, "created": bool(actions & {"pull", "import", "tag", "loadfromarchive", "build", "commit"})}
+            if i is not None:
+                item["facts"] = {"id": i.id, "name": i.name}
+                item["html"] = {audience: render_image_row(i, self.scope, audience == "operator")
+                                for audience in ("operator", "viewer")}
+            items.append(item)
+        return items
+
+
+_watches: dict[tuple[int, str], ScopeWatch] = {}
+
+
+def ensure_watching(scope: str) -> ScopeWatch:
+    """Start (or restart, if it died) the watcher of a scope in the running loop."""
+    key = (id(asyncio.get_running_loop()), scope)
+    watch = _watches.get(key)
+    if watch is None or not watch.alive:
+        watch = _watches[key] = ScopeWatch(scope)
+        watch.start()
+    return watch
+
+
+# -- image pulls ------------------------------------------------------------------------
+
+PULL_STEPS = (("getting image source", 10), ("copying blob", 20), ("copying config", 80),
+              ("writing manifest", 90), ("storing signatures", 95))
+
+
+def pull_percent(previous: int, message: str) -> int:
+    """A progress estimate from podman's pull messages (it reports steps, not bytes):
+    blobs advance the bar towards 75%, the later steps fix it."""
+    lower = message.lower()
+    for needle, percent in PULL_STEPS:
+        if lower.startswith(needle):
+            if needle == "copying blob":
+                return min(75, max(previous, 20) + 10)
+            return max(previous, percent)
+    return previous
+
+
+@dataclass
+class PullJob:
+    job: str
+    scope: str
+    reference: str
+    lines: list[dict] = field(default_factory=list)
+    finished: bool = False
+
+
+class ImagePulls:
+    def __init__(self):
+        self.jobs: dict[str, PullJob] = {}
+
+    def start(self, job: str, scope: str, reference: str, user) -> PullJob:
+        pull = self.jobs[job] = PullJob(job, scope, reference)
+        asyncio.create_task(self._run(pull, user), name=f"podman-pull-{job}")
+        return pull
+
+    async def _emit(self, pull: PullJob, **message) -> None:
+        message["seq"] = len(pull.lines)
+        pull.lines.append(message)
+        await get_channel_layer().group_send(pull_group(pull.job), {"type": "pull.progress", "line": message})
+
+    async def _run(self, pull: PullJob, user) -> None:
+        percent = 0
+        try:
+            async for step in client_for(pull.scope).pull_image(pull.reference):
+                percent = 100 if step.done else pull_percent(percent, step.message)
+                await self._emit(pull, message=step.message, percent=percent, image_id=step.image_id)
+            result, detail = "ok", ""
+        except PodmanError as error:
+            result, detail = "failed", str(error)
+            await self._emit(pull, message=str(error), percent=percent, error=True)
+        pull.finished = True
+        await self._emit(pull, message="done" if result == "ok" else "failed", percent=100 if result == "ok" else percent,
+                         finished=True, error=result != "ok")
+        await sync_to_async(audit.record)(user, "image-pull", scope=pull.scope, target=pull.reference,
+                                          result=result, detail=detail)
+        # keep finished jobs a while for a late page, then forget them
+        await asyncio.sleep(600)
+        self.jobs.pop(pull.job, None)
+
+
+image_pulls = ImagePulls()

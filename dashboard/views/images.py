@@ -1,0 +1,173 @@
+"""Images: list, detail, remove, prune, import a rootfs tarball (upload progress in
+the browser) and pull (podman's progress streamed live over a websocket)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.template.loader import render_to_string
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from dashboard import audit
+from dashboard.permissions import operator_required
+from dashboard.podman_clients import client_for
+from dashboard.podman_watch import image_pulls
+from dashboard.views.containers import arender, check_scope, operate_flag, podman_failure
+from engine.podman import Image, PodmanError
+from engine.podman.container_spec import valid_image_reference
+
+IMPORT_CHUNK = 1024 * 1024
+
+
+def render_image_row(image: Image, scope: str, can_act: bool) -> str:
+    return render_to_string("images/_row.html", {"i": image, "scope": scope, "user_can_operate": can_act})
+
+
+def render_image_rows(images: list[Image], scope: str, can_act: bool) -> str:
+    return "".join(render_image_row(i, scope, can_act) for i in sorted(images, key=lambda i: i.name))
+
+
+async def image_list(request, scope):
+    check_scope(scope)
+    try:
+        images = await client_for(scope).list_images()
+    except PodmanError as error:
+        return await podman_failure(request, error, scope, "images")
+    can_act = await operate_flag(request)
+    return await arender(request, "images/list.html", {
+        "scope": scope, "rows": render_image_rows(images, scope, can_act), "count": len(images),
+        "ws_url": f"/ws/podman/{scope}/images/"})
+
+
+async def image_detail(request, scope, image_id):
+    check_scope(scope)
+    client = client_for(scope)
+    try:
+        record = await client.inspect_image(image_id)
+    except PodmanError as error:
+        return await podman_failure(request, error, scope, f"image {image_id}")
+    users = await client.list_containers(all=True, filters={"ancestor": [record["Id"]]})
+    return await arender(request, "images/detail.html", {
+        "scope": scope, "record": record, "users": users, "name": (record.get("RepoTags") or [record["Id"][:12]])[0],
+        "raw_json": json.dumps(record, indent=2, sort_keys=True)})
+
+
+def _failure(error: PodmanError) -> HttpResponse:
+    return HttpResponse(str(error), status=error.status if error.status in (400, 404, 409) else 502,
+                        content_type="text/plain")
+
+
+@require_POST
+@operator_required("image-remove")
+async def image_remove(request, scope, image_id):
+    check_scope(scope)
+    user = await request.auser()
+    try:
+        await client_for(scope).remove_image(image_id, force=request.POST.get("force") == "1")
+    except PodmanError as error:
+        await audit.arecord(user, "image-remove", scope=scope, target=image_id, result="failed", detail=str(error))
+        return _failure(error)
+    await audit.arecord(user, "image-remove", scope=scope, target=image_id, result="ok")
+    if request.POST.get("next"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = request.POST["next"] if request.POST["next"].startswith("/") else "/"
+        return response
+    return HttpResponse("")
+
+
+@require_POST
+@operator_required("image-prune")
+async def image_prune(request, scope):
+    check_scope(scope)
+    user = await request.auser()
+    everything = request.POST.get("all") == "1"
+    try:
+        reports = await client_for(scope).prune_images(all=everything)
+    except PodmanError as error:
+        await audit.arecord(user, "image-prune", scope=scope, result="failed", detail=str(error))
+        return _failure(error)
+    removed = [r.get("Id", "") for r in reports]
+    freed = sum(int(r.get("Size") or 0) for r in reports)
+    await audit.arecord(user, "image-prune", scope=scope, target="all unused" if everything else "dangling",
+                        result="ok", detail=f"removed {len(removed)}")
+    return HttpResponse(render_to_string("images/_prune_result.html", {"removed": removed, "freed": freed}))
+
+
+@require_POST
+@operator_required("image-import")
+async def image_import(request, scope):
+    """A rootfs tarball uploaded by the browser (its progress bar follows the upload),
+    imported with an optional CMD."""
+    check_scope(scope)
+    user = await request.auser()
+    reference = (request.POST.get("reference") or "").strip()
+    command = (request.POST.get("cmd") or "").strip()
+    upload = request.FILES.get("tarball")
+    problems = []
+    if not upload:
+        problems.append("Choose a tarball to import.")
+    if reference and not valid_image_reference(reference):
+        problems.append(f"{reference!r} is not an image reference (e.g. localhost/myroot:latest).")
+    if problems:
+        return HttpResponseBadRequest(" ".join(problems), content_type="text/plain")
+    changes = [f"CMD {json.dumps(command.split())}"] if command else []
+
+    def chunks():
+        upload.seek(0)
+        yield from upload.chunks(IMPORT_CHUNK)
+
+    try:
+        image_id = await client_for(scope).import_image(_async_chunks(chunks()), reference=reference,
+                                                        changes=changes)
+    except PodmanError as error:
+        await audit.arecord(user, "image-import", scope=scope, target=reference or upload.name, result="failed",
+                            detail=str(error))
+        return _failure(error)
+    await audit.arecord(user, "image-import", scope=scope, target=reference or upload.name, result="ok",
+                        detail=f"{image_id[:12]} from {upload.name} ({upload.size} bytes)")
+    return HttpResponse(render_to_string("images/_import_result.html",
+                                         {"image_id": image_id, "reference": reference, "scope": scope}))
+
+
+async def _async_chunks(chunks):
+    iterator = iter(chunks)
+    while True:
+        chunk = await asyncio.to_thread(next, iterator, None)
+        if chunk is None:
+            return
+        yield chunk
+
+
+@require_POST
+@operator_required("image-pull")
+async def image_pull(request, scope):
+    """Starts the pull in this server process and answers a progress pane that follows
+    it over a websocket (so a slow pull never holds the request)."""
+    check_scope(scope)
+    user = await request.auser()
+    reference = (request.POST.get("reference") or "").strip()
+    if not reference:
+        return HttpResponseBadRequest("Give an image reference to pull.", content_type="text/plain")
+    transports = ("docker://", "oci-archive:", "docker-archive:", "dir:", "oci:", "containers-storage:")
+    plain = reference.split("://", 1)[-1] if reference.startswith("docker://") else reference
+    if not (reference.startswith(transports[1:]) or valid_image_reference(plain)):
+        return HttpResponseBadRequest(f"{reference!r} is not an image reference "
+                                      "(e.g. docker.io/library/alpine:latest or oci-archive:/path/image.tar).",
+                                      content_type="text/plain")
+    job = secrets.token_hex(8)
+    image_pulls.start(job, scope, reference, user)
+    return HttpResponse(render_to_string("images/_pull_progress.html",
+                                         {"job": job, "reference": reference, "scope": scope}))
+
+
+urlpatterns = [
+    path("", image_list, name="images"),
+    path("prune/", image_prune, name="image-prune"),
+    path("import/", image_import, name="image-import"),
+    path("pull/", image_pull, name="image-pull"),
+    path("<str:image_id>/", image_detail, name="image-detail"),
+    path("<str:image_id>/remove/", image_remove, name="image-remove"),
+]

@@ -1,0 +1,116 @@
+"""Pods: the list with members and infra container, create, lifecycle, detail."""
+from __future__ import annotations
+
+import json
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from dashboard import audit
+from dashboard.permissions import operator_required
+from dashboard.podman_clients import client_for
+from dashboard.views.containers import arender, check_scope, operate_flag, podman_failure
+from engine.podman import Pod, PodmanError
+from engine.podman.container_spec import InvalidSettings, pod_spec
+
+POD_ACTIONS = ("start", "stop", "restart", "remove")
+
+
+def render_pod_row(pod: Pod, scope: str, can_act: bool) -> str:
+    return render_to_string("pods/_row.html", {"p": pod, "scope": scope, "user_can_operate": can_act})
+
+
+def render_pod_rows(pods: list[Pod], scope: str, can_act: bool) -> str:
+    return "".join(render_pod_row(p, scope, can_act) for p in sorted(pods, key=lambda p: p.name))
+
+
+async def pod_list(request, scope, form=None, errors=None, podman_error="", status=200):
+    check_scope(scope)
+    try:
+        pods = await client_for(scope).list_pods()
+    except PodmanError as error:
+        return await podman_failure(request, error, scope, "pods")
+    can_act = await operate_flag(request)
+    return await arender(request, "pods/list.html", {
+        "scope": scope, "rows": render_pod_rows(pods, scope, can_act), "count": len(pods),
+        "form": form or {}, "errors": errors or {}, "podman_error": podman_error,
+        "ws_url": f"/ws/podman/{scope}/pods/"}, status=status)
+
+
+async def pods_page(request, scope):
+    if request.method == "POST":
+        return await pod_create(request, scope)
+    return await pod_list(request, scope)
+
+
+@operator_required("pod-create")
+async def pod_create(request, scope):
+    check_scope(scope)
+    user = await request.auser()
+    form = {k: request.POST.get(k, "") for k in ("name", "ports", "labels")}
+    try:
+        spec = pod_spec(**form)
+    except InvalidSettings as invalid:
+        return await pod_list(request, scope, form, invalid.errors, status=400)
+    try:
+        await client_for(scope).create_pod(spec)
+    except PodmanError as error:
+        await audit.arecord(user, "pod-create", scope=scope, target=form["name"], result="failed", detail=str(error))
+        return await pod_list(request, scope, form, podman_error=str(error), status=400)
+    await audit.arecord(user, "pod-create", scope=scope, target=form["name"], result="ok")
+    return redirect("pod-detail", scope=scope, name=form["name"])
+
+
+async def pod_detail(request, scope, name):
+    check_scope(scope)
+    client = client_for(scope)
+    try:
+        record = await client.inspect_pod(name)
+    except PodmanError as error:
+        return await podman_failure(request, error, scope, f"pod {name}")
+    listed = await client.list_pods(filters={"id": [record["Id"]]})
+    members = await client.list_containers(all=True, filters={"pod": [record["Id"]]})
+    return await arender(request, "pods/detail.html", {
+        "scope": scope, "record": record, "p": listed[0] if listed else None, "name": record.get("Name", name),
+        "pod": {"name": record.get("Name", name), "id": record["Id"]},
+        "members": sorted(members, key=lambda c: (not c.is_infra, c.name)),
+        "raw_json": json.dumps(record, indent=2, sort_keys=True),
+        "ws_url": f"/ws/podman/{scope}/pods/?id={record['Id']}"})
+
+
+@require_POST
+@operator_required("pod-action")
+async def pod_action(request, scope, name, verb):
+    check_scope(scope)
+    if verb not in POD_ACTIONS:
+        raise Http404(f"no action {verb}")
+    user = await request.auser()
+    client = client_for(scope)
+    try:
+        if verb == "remove":
+            await client.remove_pod(name, force=request.POST.get("force") == "1")
+        else:
+            await getattr(client, f"{verb}_pod")(name)
+    except PodmanError as error:
+        await audit.arecord(user, f"pod-{verb}", scope=scope, target=name, result="failed", detail=str(error))
+        return HttpResponse(str(error), status=error.status if error.status in (400, 404, 409) else 502,
+                            content_type="text/plain")
+    await audit.arecord(user, f"pod-{verb}", scope=scope, target=name, result="ok")
+    if request.POST.get("next"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = request.POST["next"] if request.POST["next"].startswith("/") else "/"
+        return response
+    if verb == "remove":
+        return HttpResponse("")
+    listed = await client.list_pods(filters={"name": [f"^{name}$"]})
+    return HttpResponse(render_pod_row(listed[0], scope, True) if listed else "")
+
+
+urlpatterns = [
+    path("", pods_page, name="pods"),
+    path("<str:name>/", pod_detail, name="pod-detail"),
+    path("<str:name>/<str:verb>/", pod_action, name="pod-action"),
+]
