@@ -6,3 +6,10 @@ from dashboard.consumers.ping import PingConsumer
 websocket_urlpatterns = [
     path("ws/ping/", PingConsumer.as_asgi()),
 ]
+
+from dashboard.consumers.podman_live import PodmanLiveConsumer, PullProgressConsumer  # noqa: E402
+
+websocket_urlpatterns += [
+    path("ws/podman/<str:scope>/pulls/<str:job>/", PullProgressConsumer.as_asgi()),
+    path("ws/podman/<str:scope>/<str:area>/", PodmanLiveConsumer.as_asgi()),
+]

@@ -25,9 +25,9 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("<scope:scope>/containers/", areas.placeholder("containers"), name="containers"),
-    path("<scope:scope>/pods/", areas.placeholder("pods"), name="pods"),
-    path("<scope:scope>/images/", areas.placeholder("images"), name="images"),
+    path("<scope:scope>/containers/", include("dashboard.views.containers")),
+    path("<scope:scope>/pods/", include("dashboard.views.pods")),
+    path("<scope:scope>/images/", include("dashboard.views.images")),
     path("<scope:scope>/units/", areas.placeholder("units"), name="units"),
     path("<scope:scope>/logs/", areas.placeholder("logs"), name="logs"),
 ]
