@@ -21,7 +21,7 @@ def parse_time(value) -> datetime | None:
     # Python takes at most 6 fraction digits: cut nanoseconds to microseconds.
     if "." in text:
         head, _, rest = text.partition(".")
-        digits = "".join(c for c in rest if c.isdigit())
+        digits = rest[:len(rest) - len(rest.lstrip("0123456789"))]
         text = f"{head}.{digits[:6]}{rest[len(digits):]}"
     try:
         moment = datetime.fromisoformat(text)
