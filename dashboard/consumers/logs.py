@@ -1,0 +1,180 @@
+"""The websocket of one log pane.
+
+The browser opens /ws/<scope>/logs/ and sends what to show:
+  {"open": {"kind", "name", "priority", "since", "until", "text", "boot",
+            "lines": N, "follow": true, "after": cursor-or-null}}
+and later, for older lines, {"earlier": cursor, "lines": N}.  The server answers with
+compact JSON that static/js/logpane.js renders (an htmx fragment per line costs the
+browser several times more at 20,000 lines/s):
+  {"t": "source", "description", "note"}            what the pane shows
+  {"t": "lines", "lines": [[cursor, time_us, priority, origin, pid, message], ...]}
+  {"t": "earlier", "lines": [...], "more": bool}   older lines, oldest first
+  {"t": "end"}                                       not following: nothing more comes
+  {"t": "error", "message"}                          bad input or journalctl's refusal
+Lines come in batches of at most 500, at most one batch per 50 ms.  Given "after" the
+pane gets exactly the lines after that cursor, so a reconnect loses and repeats none.
+The follower's journalctl dies with the socket."""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from contextlib import aclosing
+
+from dashboard import hoststack, journal, scopes
+from dashboard.consumers.base import LoginRequiredConsumer
+from dashboard.podman_clients import client_for
+from engine.podman.errors import PodmanError
+
+DEFAULT_LINES = 200
+EARLIER_LINES = 1000
+# The journal entry's time comes from journald's clock: a margin so that a line
+# written while the first page was read is not missed (none can be repeated: that
+# page was empty).
+FLOOR_MARGIN = 1.0
+
+
+def _compact(message: dict) -> str:
+    return json.dumps(message, separators=(",", ":"))
+
+
+async def open_query(scope_name: str, params: dict) -> tuple[journal.LogSource, journal.LogQuery, scopes.Scope]:
+    """The source and query a pane (or a download) asks for; BadQuery says what is wrong."""
+    try:
+        scope = scopes.get_scope(scope_name)
+    except scopes.UnknownScope as error:
+        raise journal.BadQuery(str(error)) from None
+    state = hoststack.load_state()
+    try:
+        source = await journal.resolve_source(
+            str(params.get("kind") or "all"), str(params.get("name") or ""), podman=client_for(scope.name),
+            env=scope.child_env(), user=scope.is_user, embedded=bool(state and state.embedded))
+    except PodmanError as error:
+        raise journal.BadQuery(f"podman: {error}") from None
+    query = journal.build_query(source.terms, priority=params.get("priority"), boot=params.get("boot"),
+                                since=params.get("since"), until=params.get("until"),
+                                text=params.get("text"), description=source.description)
+    return source, query, scope
+
+
+def line_count(value, default: int) -> int:
+    try:
+        return max(1, min(int(value), journal.MAX_LINES))
+    except (TypeError, ValueError):
+        return default
+
+
+class LogPaneConsumer(LoginRequiredConsumer):
+    async def on_connect(self):
+        self.task: asyncio.Task | None = None
+        self.source: journal.LogSource | None = None
+        self.query: journal.LogQuery | None = None
+        self.env: dict[str, str] | None = None
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            content = json.loads(text_data or "")
+        except ValueError:
+            await self.send_error("not JSON")
+            return
+        if not isinstance(content, dict):
+            await self.send_error("expected a JSON object")
+        elif "open" in content and isinstance(content["open"], dict):
+            await self.open(content["open"])
+        elif "earlier" in content:
+            await self.earlier(content["earlier"], content.get("lines"))
+        else:
+            await self.send_error("expected {'open': {...}} or {'earlier': cursor}")
+
+    async def send_error(self, message: str):
+        await self.send(text_data=_compact({"t": "error", "message": message}))
+
+    async def open(self, params: dict):
+        if self.task is not None:
+            await self.send_error("this pane is already open: open a new socket for another query")
+            return
+        try:
+            source, query, scope = await open_query(self.scope["url_route"]["kwargs"]["scope"], params)
+            after = params.get("after")
+            if after is not None and not source.via_podman:
+                journal.check_cursor(after)
+        except journal.BadQuery as error:
+            await self.send_error(str(error))
+            return
+        self.source, self.query, self.env = source, query, scope.child_env()
+        await self.send(text_data=_compact({"t": "source", "description": source.description, "note": source.note,
+                                            "kind": source.kind, "name": source.name}))
+        follow = bool(params.get("follow", True)) and query.until is None
+        if source.via_podman:
+            self.task = asyncio.create_task(self.stream_podman(
+                scope, source, after, line_count(params.get("lines"), DEFAULT_LINES), follow))
+        else:
+            self.task = asyncio.create_task(self.stream(after, line_count(params.get("lines"), DEFAULT_LINES), follow))
+
+    async def stream(self, after: str | None, lines: int, follow: bool):
+        try:
+            floor = None
+            if after is None or not follow:
+                floor = time.time() - FLOOR_MARGIN
+                entries = await journal.read_entries(self.query, self.env, lines=lines, after=after)
+                if entries:
+                    await self.send_lines(entries)
+                    after = entries[-1].cursor
+            if not follow:
+                await self.send(text_data=_compact({"t": "end"}))
+                return
+            follower = journal.JournalFollower(self.query, self.env, after=after,
+                                               since_floor=None if after else floor)
+            async with aclosing(follower.batches()) as batches:
+                async for batch in batches:
+                    await self.send_lines(batch)
+        except journal.JournalError as error:
+            await self.send_error(f"journalctl: {error}")
+
+    async def stream_podman(self, scope: scopes.Scope, source: journal.LogSource, after: str | None,
+                            lines: int, follow: bool):
+        """A container whose log driver is not journald: Podman's logs API, with cursors
+        made of each line's timestamp and its rank among lines of the same timestamp."""
+        try:
+            resume = journal.PodmanLogCursor.parse(after) if after else None
+        except journal.BadQuery as error:
+            await self.send_error(str(error))
+            return
+        reader = journal.PodmanLogReader(resume)
+        stream = client_for(scope.name).container_logs(
+            source.name, follow=follow, timestamps=True,
+            since=resume.since if resume else None, tail=None if resume else lines)
+        try:
+            async with aclosing(journal.batched(reader.entries(stream))) as batches:
+                async for batch in batches:
+                    await self.send_lines(batch)
+            await self.send(text_data=_compact({"t": "end"}))
+        except PodmanError as error:
+            await self.send_error(f"podman: {error}")
+
+    async def send_lines(self, entries: list[journal.Entry]):
+        await self.send(text_data=_compact({"t": "lines", "lines": entries}))
+
+    async def earlier(self, cursor, lines):
+        if self.query is None:
+            await self.send_error("open the pane first")
+            return
+        if self.source.via_podman:
+            await self.send_error("earlier lines come from journald only; this container logs elsewhere")
+            return
+        count = line_count(lines, EARLIER_LINES)
+        try:
+            entries = await journal.read_entries(self.query, self.env, lines=count, before=journal.check_cursor(cursor))
+        except (journal.BadQuery, journal.JournalError) as error:
+            await self.send_error(str(error))
+            return
+        await self.send(text_data=_compact({"t": "earlier", "lines": entries, "more": len(entries) == count}))
+
+    async def disconnect(self, code):
+        task = getattr(self, "task", None)
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
