@@ -13,3 +13,9 @@ websocket_urlpatterns += [
     path("ws/podman/<str:scope>/pulls/<str:job>/", PullProgressConsumer.as_asgi()),
     path("ws/podman/<str:scope>/<str:area>/", PodmanLiveConsumer.as_asgi()),
 ]
+
+from dashboard.consumers.logs import LogPaneConsumer  # noqa: E402
+
+websocket_urlpatterns += [
+    path("ws/<str:scope>/logs/", LogPaneConsumer.as_asgi()),
+]

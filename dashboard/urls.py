@@ -29,5 +29,5 @@ urlpatterns = [
     path("<scope:scope>/pods/", include("dashboard.views.pods")),
     path("<scope:scope>/images/", include("dashboard.views.images")),
     path("<scope:scope>/units/", areas.placeholder("units"), name="units"),
-    path("<scope:scope>/logs/", areas.placeholder("logs"), name="logs"),
+    path("<scope:scope>/logs/", include("dashboard.views.logs")),
 ]

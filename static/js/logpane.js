@@ -1,0 +1,213 @@
+// Log panes (templates/logs/_pane.html): one websocket each, compact JSON lines
+// rendered here.  Keeps at most MAX_LINES lines in the DOM, resumes after the last
+// cursor it has when the socket drops, fetches older lines by cursor on demand.
+// Loaded by every page that includes a pane, so it guards against running twice.
+(() => {
+  if (window.PodhouseLogPane) {
+    window.PodhouseLogPane.initAll(document);
+    return;
+  }
+  const MAX_LINES = 5000;
+  const EARLIER_LINES = 1000;
+  const FIRST_LINES = 200;
+  const CLOSE_LOGIN_REQUIRED = 4401;
+  const FILTERS = ["priority", "since", "until", "text", "boot"];
+
+  function stamp(us) {
+    return new Date(us / 1000).toISOString().slice(0, 23).replace("T", " ");
+  }
+
+  class LogPane {
+    constructor(el) {
+      this.el = el;
+      el.logPane = this;
+      this.box = el.querySelector(".log-lines");
+      this.status = el.querySelector(".log-status");
+      this.max = MAX_LINES;
+      this.dropped = 0;       // lines that left the view at the top
+      this.received = 0;      // lines received since the page opened
+      this.reconnects = 0;
+      this.lastCursor = null;
+      this.follow = el.dataset.follow !== "false";
+      this.stopped = false;
+      this.ended = false;
+      this.retry = 250;
+      const data = el.dataset;
+      this.params = {kind: data.logKind, name: data.logName};
+      for (const key of FILTERS) this.params[key] = data["filter" + key[0].toUpperCase() + key.slice(1)] || "";
+      this.wire();
+      this.connect();
+    }
+
+    wire() {
+      const q = (s) => this.el.querySelector(s);
+      q(".log-follow").addEventListener("change", (e) => this.setFollow(e.target.checked));
+      q(".log-timestamps").addEventListener("change", (e) => this.el.classList.toggle("no-timestamps", !e.target.checked));
+      q(".log-earlier").addEventListener("click", () => this.loadEarlier());
+      const query = new URLSearchParams(Object.entries(this.params).filter(([, v]) => v));
+      for (const link of this.el.querySelectorAll(".log-download")) {
+        query.set("format", link.dataset.format);
+        link.href = `${this.el.dataset.download}?${query}`;
+        link.setAttribute("download", "");
+      }
+    }
+
+    connect() {
+      const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+      const ws = new WebSocket(`${scheme}//${location.host}${this.el.dataset.ws}`);
+      this.ws = ws;
+      this.ended = false;
+      ws.onopen = () => {
+        this.retry = 250;
+        this.say(this.follow ? "following" : "loading…");
+        ws.send(JSON.stringify({open: {...this.params, lines: FIRST_LINES, follow: this.follow, after: this.lastCursor}}));
+      };
+      ws.onmessage = (event) => this.receive(JSON.parse(event.data));
+      ws.onclose = (event) => this.closed(event);
+    }
+
+    closed(event) {
+      if (event.target !== this.ws) return;
+      this.ws = null;
+      if (event.code === CLOSE_LOGIN_REQUIRED) return this.say("logged out: reload the page");
+      if (this.stopped) return this.say("paused");
+      if (this.ended) return;
+      // Dropped: come back after the last line we have, with a growing pause.
+      this.say("reconnecting…");
+      this.reconnects += 1;
+      setTimeout(() => { if (!this.stopped && !this.ws) this.connect(); }, this.retry);
+      this.retry = Math.min(this.retry * 2, 5000);
+    }
+
+    receive(message) {
+      switch (message.t) {
+        case "lines": return this.append(message.lines);
+        case "earlier": return this.prepend(message.lines, message.more);
+        case "source": return this.showSource(message);
+        case "end":
+          this.ended = true;
+          return this.say(`${this.box.childElementCount} lines, not following`);
+        case "error": return this.showError(message.message);
+      }
+    }
+
+    showSource(message) {
+      this.el.querySelector(".log-source").textContent = `Logs of ${message.description}`;
+      const note = this.el.querySelector(".log-note");
+      note.textContent = message.note || "";
+      note.classList.toggle("hidden", !message.note);
+    }
+
+    showError(text) {
+      const box = this.el.querySelector(".log-error");
+      box.textContent = text;
+      box.classList.remove("hidden");
+      this.say("error");
+    }
+
+    say(text) {
+      this.status.textContent = text;
+    }
+
+    line(entry) {
+      const [cursor, us, priority, origin, pid, message] = entry;
+      const div = document.createElement("div");
+      div.className = `ll p${priority}`;
+      div.cursor = cursor;
+      const ts = document.createElement("span");
+      ts.className = "ts";
+      ts.textContent = stamp(us);
+      const who = document.createElement("span");
+      who.className = "or";
+      who.textContent = pid ? `${origin}[${pid}]` : origin;
+      div.append(ts, who, message);
+      return div;
+    }
+
+    append(lines) {
+      if (!lines.length) return;
+      this.received += lines.length;
+      this.lastCursor = lines[lines.length - 1][0];
+      const box = this.box;
+      const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+      let shown = lines;
+      if (shown.length > this.max) {
+        this.dropped += shown.length - this.max;
+        shown = shown.slice(shown.length - this.max);
+      }
+      const fragment = document.createDocumentFragment();
+      for (const entry of shown) fragment.appendChild(this.line(entry));
+      box.appendChild(fragment);
+      this.trim();
+      if (atBottom) box.scrollTop = box.scrollHeight;
+      if (this.follow) this.say(`following · ${this.received} lines received`);
+    }
+
+    trim() {
+      const excess = this.box.childElementCount - this.max;
+      if (excess <= 0) return;
+      const range = document.createRange();
+      range.setStartBefore(this.box.firstElementChild);
+      range.setEndAfter(this.box.children[excess - 1]);
+      range.deleteContents();
+      this.dropped += excess;
+      const note = this.el.querySelector(".log-dropped");
+      note.textContent = `${this.dropped} earlier lines left the view (the pane keeps the last ${this.max}); "Load earlier" brings them back.`;
+      note.classList.remove("hidden");
+    }
+
+    prepend(lines, more) {
+      const button = this.el.querySelector(".log-earlier");
+      button.disabled = !more;
+      if (!more) button.textContent = "Start of the log";
+      if (!lines.length) return;
+      // Lines asked for stay: the bound grows by what was fetched on purpose.
+      this.max = Math.max(this.max, this.box.childElementCount + lines.length);
+      this.dropped = Math.max(0, this.dropped - lines.length);
+      const fragment = document.createDocumentFragment();
+      for (const entry of lines) fragment.appendChild(this.line(entry));
+      this.box.prepend(fragment);
+      const note = this.el.querySelector(".log-dropped");
+      note.classList.toggle("hidden", !this.dropped);
+    }
+
+    loadEarlier() {
+      const first = this.box.firstElementChild;
+      if (!first) return;
+      if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return this.say("not connected");
+      this.ws.send(JSON.stringify({earlier: first.cursor, lines: EARLIER_LINES}));
+    }
+
+    setFollow(on) {
+      this.follow = on;
+      if (on) {
+        this.stopped = false;
+        if (this.ws) this.ws.close(1000);
+        this.ws = null;
+        this.connect();
+      } else {
+        this.stop();
+      }
+    }
+
+    stop() {
+      this.stopped = true;
+      if (this.ws) this.ws.close(1000);
+      this.say("paused");
+    }
+  }
+
+  function initAll(root) {
+    for (const el of root.querySelectorAll(".log-pane")) {
+      if (!el.logPane) new LogPane(el);
+    }
+  }
+
+  window.PodhouseLogPane = {LogPane, initAll, MAX_LINES};
+  document.addEventListener("htmx:load", (event) => initAll(event.target));
+  document.addEventListener("htmx:beforeCleanupElement", (event) => {
+    if (event.target.logPane) event.target.logPane.stop();
+  });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => initAll(document));
+  else initAll(document);
+})();
