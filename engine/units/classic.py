@@ -57,7 +57,8 @@ def container_text(spec: ContainerSpec, options: UnitOptions, pod_service: str =
               "Type=notify", "NotifyAccess=all"]
     if not pod_service:
         lines += options.install_lines()
-    return with_marker("\n".join(lines) + "\n", f"container {spec.name}")
+    return with_marker("\n".join(lines) + "\n", f"container {spec.name}",
+                       pod_service or service_name(options.unit_name))
 
 
 def for_container(spec: ContainerSpec, options: UnitOptions) -> GeneratedUnits:
@@ -90,7 +91,7 @@ def for_pod(pod: PodSpec, members: list[ContainerSpec], options: UnitOptions) ->
              f"ExecStop={PODMAN} pod stop --ignore --pod-id-file=%t/%n.pod-id -t {stop}",
              f"ExecStopPost=-{PODMAN} pod rm --ignore -f --pod-id-file=%t/%n.pod-id",
              "PIDFile=%t/%n.pid", "Type=forking", *options.install_lines()]
-    files = [UnitFile("unit", pod_service, with_marker("\n".join(lines) + "\n", f"pod {pod.name}"))]
+    files = [UnitFile("unit", pod_service, with_marker("\n".join(lines) + "\n", f"pod {pod.name}", pod_service))]
     for member, service in zip(members, member_services):
         member_options = UnitOptions(**{**options.__dict__, "unit_name": member.name, "after": [], "requires": []})
         files.append(UnitFile("unit", service, container_text(member, member_options, pod_service)))

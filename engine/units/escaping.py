@@ -32,6 +32,9 @@ def _escape_char(char: str) -> str:
         return "$$"
     if ord(char) < 0x20 or ord(char) == 0x7F:
         return f"\\x{ord(char):02x}"
+    if 0x80 <= ord(char) <= 0x9F or char in "\u2028\u2029":
+        # Line breaks to some readers (Python's splitlines, editors): keep them out of the file.
+        return f"\\u{ord(char):04x}"
     return char
 
 

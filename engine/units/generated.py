@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 MARKER = "# Podhouse-generated"
 
 
-def with_marker(body: str, source: str) -> str:
-    """The file text: a first line that says Podhouse wrote it (and a digest of the
-    rest, so a hand edit shows) followed by the body."""
+def with_marker(body: str, source: str, main_service: str) -> str:
+    """The file text: a first line that says Podhouse wrote it, from what, for which
+    service (a pod's members name the pod's), with a digest of the rest so that a
+    hand edit shows; then the body."""
     digest = hashlib.sha256(body.encode()).hexdigest()[:16]
-    return f"{MARKER} from {source} (sha256:{digest}). Podhouse keeps a backup when it rewrites this file.\n{body}"
+    return (f"{MARKER} from {source} for {main_service} (sha256:{digest}). "
+            f"Podhouse keeps a backup when it rewrites this file.\n{body}")
 
 
 def marker_state(text: str) -> str:

@@ -77,7 +77,8 @@ def container_text(spec: ContainerSpec, options: UnitOptions, pod_unit: str = ""
     lines += ["", "[Service]", *options.service_lines(spec.restart_policy)]
     if not pod_unit:  # a member starts with its pod, through the pod's Wants=
         lines += options.install_lines()
-    return with_marker("\n".join(lines) + "\n", f"container {spec.name}")
+    main = pod_service_name(pod_unit) if pod_unit else service_name(options.unit_name)
+    return with_marker("\n".join(lines) + "\n", f"container {spec.name}", main)
 
 
 def for_container(spec: ContainerSpec, options: UnitOptions) -> GeneratedUnits:
@@ -96,7 +97,8 @@ def for_pod(pod: PodSpec, members: list[ContainerSpec], options: UnitOptions) ->
     lines += [f"PodmanArgs={exec_line(list(s.args))}" for s in pod.settings if s.quadlet_key != "PublishPort"]
     lines += ["", "[Service]", *options.service_lines(), *options.install_lines()]
     files = [UnitFile("quadlet", f"{options.unit_name}.pod",
-                      with_marker("\n".join(lines) + "\n", f"pod {pod.name}"))]
+                      with_marker("\n".join(lines) + "\n", f"pod {pod.name}",
+                                                  pod_service_name(options.unit_name)))]
     services = [pod_service_name(options.unit_name)]
     for member in members:
         member_options = UnitOptions(**{**options.__dict__, "unit_name": member.name, "after": [], "requires": []})
