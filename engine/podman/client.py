@@ -298,10 +298,11 @@ class PodmanClient:
         self._checked(response)
         return True
 
-    async def pull_image(self, reference: str, policy: str = "always") -> AsyncIterator[PullProgress]:
+    async def pull_image(self, reference: str, policy: str = "always",
+                         tls_verify: bool = True) -> AsyncIterator[PullProgress]:
         """Podman's progress lines as they come; the last item carries the image id.
-        Any transport podman knows works (docker://, oci-archive:, docker-archive:, dir:)."""
-        params = {"reference": reference, "policy": policy}
+        The API pulls from registries only (the docker transport)."""
+        params = {"reference": reference, "policy": policy, "tlsVerify": str(tls_verify).lower()}
         async with self._stream("POST", "/images/pull", params=params) as response:
             async for line in response.aiter_lines():
                 if not line.strip():
@@ -316,7 +317,7 @@ class PodmanClient:
                 if item.get("stream"):
                     yield PullProgress(item["stream"].strip())
                 if item.get("id"):
-                    yield PullProgress(f"pulled {reference}", image_id=item["id"])
+                    yield PullProgress(f"pulled {reference}", image_id=item["id"].removeprefix("sha256:"))
 
     async def import_image(self, tarball: bytes | Iterable[bytes] | AsyncIterator[bytes], reference: str = "",
                            changes: list[str] | None = None, message: str = "") -> str:
@@ -330,7 +331,7 @@ class PodmanClient:
         params.extend(("changes", change) for change in changes or [])
         response = await self._request("POST", "/images/import", params=params, content=tarball,
                                        headers={"Content-Type": "application/x-tar"}, timeout=None)
-        return response.json().get("Id", "")
+        return response.json().get("Id", "").removeprefix("sha256:")
 
     async def remove_image(self, ref: str, force: bool = False) -> None:
         response = await self._request("DELETE", f"/images/{_name(ref)}", params={"force": str(force).lower()})
@@ -352,6 +353,9 @@ class PodmanClient:
 
     async def list_volumes(self) -> list[dict]:
         return await self._get_json("/volumes/json") or []
+
+    async def remove_volume(self, name: str, force: bool = False) -> None:
+        await self._request("DELETE", f"/volumes/{_name(name)}", params={"force": str(force).lower()})
 
     # -- events ---------------------------------------------------------------------
 

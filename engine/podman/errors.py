@@ -53,7 +53,7 @@ _BY_CAUSE = (
     ("network not found", NotFound),
     ("state improper", Conflict), ("already in use", Conflict), ("dependency exists", Conflict),
     ("is in use", Conflict), ("already exists", Conflict), ("is running", Conflict),
-    ("invalid argument", BadRequest),
+    ("invalid argument", BadRequest), ("invalid filter", BadRequest),
 )
 
 
