@@ -8,6 +8,7 @@ NAVIGATION = [
     ("images", "Images"),
     ("units", "Units"),
     ("logs", "Logs"),
+    ("audit", "Audit"),
 ]
 
 

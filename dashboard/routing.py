@@ -19,3 +19,10 @@ from dashboard.consumers.logs import LogPaneConsumer  # noqa: E402
 websocket_urlpatterns += [
     path("ws/<str:scope>/logs/", LogPaneConsumer.as_asgi()),
 ]
+
+from dashboard.consumers.units import UnitConsumer, UnitsConsumer  # noqa: E402
+
+websocket_urlpatterns += [
+    path("ws/units/<str:scope>/", UnitsConsumer.as_asgi()),
+    path("ws/units/<str:scope>/unit/", UnitConsumer.as_asgi()),
+]

@@ -17,6 +17,7 @@ import contextlib
 import dataclasses
 import hashlib
 import logging
+from pathlib import Path
 
 from channels.layers import get_channel_layer
 
@@ -284,7 +285,10 @@ class UnitWatch:
 
 
 def _link_of(file_path: str):
-    return container_link(read_unit_file(file_path).text)
+    # The list knows only the file's path, so take the drop-ins beside it (NAME.d/*.conf);
+    # a unit's page reads DropInPaths, which also has those of other folders.
+    dropins = sorted(str(p) for p in Path(file_path + ".d").glob("*.conf"))
+    return container_link(read_unit_file(file_path, dropins).combined())
 
 
 _watches: dict[tuple[int, str], UnitWatch] = {}

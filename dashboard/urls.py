@@ -28,6 +28,8 @@ urlpatterns = [
     path("<scope:scope>/containers/", include("dashboard.views.containers")),
     path("<scope:scope>/pods/", include("dashboard.views.pods")),
     path("<scope:scope>/images/", include("dashboard.views.images")),
-    path("<scope:scope>/units/", areas.placeholder("units"), name="units"),
+    path("<scope:scope>/units/", include("dashboard.views.units")),
+    path("audit/", include("dashboard.views.audit")),
+    path("<scope:scope>/audit/", include("dashboard.views.audit")),
     path("<scope:scope>/logs/", include("dashboard.views.logs")),
 ]

@@ -1,0 +1,186 @@
+"""The units area: the list (tabs by type, filters, live rows), a unit's detail page
+(properties, relationships, unit file with drop-ins, journal) and its actions."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+
+from asgiref.sync import sync_to_async
+from django.http import Http404
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from dashboard import audit, scopes, unit_watch
+from dashboard.permissions import operator_required
+from dashboard.systemd import (ACTIONS, NoSuchUnit, SystemdError, container_link, manager_for,
+                               read_unit_file)
+
+KINDS = {"service": "Services", "socket": "Sockets", "timer": "Timers", "target": "Targets"}
+# Actions that stop or hide something ask for confirmation first.
+CONFIRM = {"stop": "Stop {name}?", "restart": "Restart {name}?", "disable": "Disable {name}?",
+           "mask": "Mask {name}? It can then not be started until unmasked."}
+RELATIONSHIPS = ("Requires", "Wants", "BindsTo", "PartOf", "Requisite", "Conflicts",
+                 "RequiredBy", "WantedBy", "BoundBy", "After", "Before",
+                 "Triggers", "TriggeredBy")
+NO_VALUE = 2**64 - 1  # systemd's "not set" for uint64 properties (memory, timestamps)
+
+
+def dom_id(name: str) -> str:
+    """A stable element id for a unit (names carry @ \\ : which ids and CSS dislike)."""
+    return "unit-" + hashlib.sha1(name.encode()).hexdigest()[:16]
+
+
+def scope_or_404(name: str):
+    try:
+        return scopes.get_scope(name)
+    except scopes.UnknownScope as error:
+        raise Http404(str(error)) from None
+
+
+def row_context(scope_name: str, row, can_operate: bool, swap: str = "") -> dict:
+    return {"scope": scope_name, "row": row, "row_id": dom_id(row["name"] if isinstance(row, dict) else row.name),
+            "user_can_operate": can_operate, "swap": swap}
+
+
+def render_row(scope_name: str, row, can_operate: bool, swap: str = "") -> str:
+    """One row; swap="true" makes it an out-of-band swap that replaces the row with
+    the same id (the websocket's updates)."""
+    return render_to_string("units/_row.html", row_context(scope_name, row, can_operate, swap))
+
+
+async def units_list(request, scope):
+    scope_obj = scope_or_404(scope)
+    kind = request.GET.get("kind", "service")
+    if kind not in KINDS:
+        kind = "service"
+    watch = await unit_watch.watch_for(scope_obj)
+    rows = [r for r in watch.snapshot() if r.kind == kind]
+    return await sync_to_async(render)(request, "units/list.html", {
+        "scope": scope, "kind": kind, "kinds": KINDS, "version": watch.version,
+        "items": [{"row": r, "row_id": dom_id(r.name)} for r in rows],
+        "watch_live": watch.live, "watch_message": watch.status_message,
+        "active_states": sorted({r.active_state for r in rows}),
+        "file_states": sorted({r.file_state for r in rows if r.file_state}),
+    })
+
+
+def format_bytes(value) -> str:
+    if value in (None, NO_VALUE):
+        return "—"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"
+
+
+def format_usec(value) -> str:
+    """A CLOCK_REALTIME timestamp in µs, as systemd gives them, in UTC."""
+    if not value or value == NO_VALUE:
+        return "—"
+    return datetime.fromtimestamp(value / 1_000_000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def format_commands(commands) -> list[str]:
+    """ExecStart and friends: a(sasbttttuii) -> 'argv joined' per command."""
+    return [" ".join(argv) if argv else path for path, argv, *_rest in commands or []]
+
+
+def unit_facts(props: dict) -> list[tuple[str, str]]:
+    """The main properties worth a glance, in order, as (label, text)."""
+    facts = [("Description", props.get("Description", "")),
+             ("State", f"{props.get('LoadState')} / {props.get('ActiveState')} / {props.get('SubState')}"),
+             ("Unit file state", props.get("UnitFileState") or "—")]
+    if props.get("ExecStart") is not None:
+        facts.append(("ExecStart", "\n".join(format_commands(props["ExecStart"])) or "—"))
+    if "MainPID" in props:
+        facts.append(("Main PID", str(props["MainPID"] or "—")))
+    if "MemoryCurrent" in props:
+        facts.append(("Memory", format_bytes(props["MemoryCurrent"])))
+    if "NRestarts" in props:
+        facts.append(("Restarts", str(props["NRestarts"])))
+    if props.get("Result"):
+        facts.append(("Last result", props["Result"]))
+    if props.get("Listen"):
+        facts.append(("Listens on", ", ".join(f"{where} ({kind})" for kind, where in props["Listen"])))
+    if "NextElapseUSecRealtime" in props:
+        facts.append(("Next elapse", format_usec(props["NextElapseUSecRealtime"])))
+        facts.append(("Last trigger", format_usec(props.get("LastTriggerUSec"))))
+    facts.append(("Active since", format_usec(props.get("ActiveEnterTimestamp"))))
+    return facts
+
+
+async def _unit_properties(scope_obj, name: str) -> dict:
+    watch = await unit_watch.watch_for(scope_obj)
+    if watch.live and watch.manager is not None:
+        return await watch.manager.unit_properties(name)
+    async with manager_for(scope_obj) as manager:
+        return await manager.unit_properties(name)
+
+
+def detail_context(scope_name: str, props: dict) -> dict:
+    name = props["Id"]
+    unit_file = read_unit_file(props.get("FragmentPath", ""), props.get("DropInPaths", []))
+    return {
+        "scope": scope_name, "name": name, "props": props, "facts": unit_facts(props),
+        "relationships": [(rel, props[rel]) for rel in RELATIONSHIPS if props.get(rel)],
+        "unit_file": unit_file, "container": container_link(unit_file.combined()),
+        "actions": [(a, CONFIRM[a].format(name=name) if a in CONFIRM else "") for a in ACTIONS],
+        "row_id": dom_id(name), "kind": name.rpartition(".")[2],
+    }
+
+
+async def unit_detail(request, scope, name):
+    scope_obj = scope_or_404(scope)
+    try:
+        props = await _unit_properties(scope_obj, name)
+    except NoSuchUnit as error:
+        raise Http404(error.message) from None
+    except SystemdError as error:  # e.g. an invalid unit name
+        raise Http404(error.message) from None
+    watch = await unit_watch.watch_for(scope_obj, wait=False)
+    context = detail_context(scope, props)
+    context["version"] = watch.version
+    return await sync_to_async(render)(request, "units/detail.html", context)
+
+
+def _action_view(action: str):
+    @require_POST
+    @operator_required(f"unit-{action}")
+    async def view(request, scope, name):
+        scope_obj = scope_or_404(scope)
+        try:
+            async with manager_for(scope_obj) as manager:
+                outcome = await manager.act(action, name)
+            result, message, ok = outcome.result, outcome.message, outcome.ok
+        except SystemdError as error:
+            result, message, ok = "error", error.message, False
+        except OSError as error:
+            result, message, ok = "error", f"cannot reach systemd: {error}", False
+        await audit.arecord(await request.auser(), f"unit-{action}", scope=scope, target=name,
+                            result=result, detail=message)
+        return await sync_to_async(render)(request, "units/_result.html", {
+            "action": action, "name": name, "result": result, "message": message, "ok": ok})
+
+    view.__name__ = f"unit_{action.replace('-', '_')}"
+    return view
+
+
+ACTION_VIEWS = {action: _action_view(action) for action in ACTIONS}
+
+
+async def unit_action(request, scope, name, action):
+    view = ACTION_VIEWS.get(action)
+    if view is None:
+        raise Http404(f"no unit action {action!r} (known: {', '.join(ACTIONS)})")
+    return await view(request, scope=scope, name=name)
+
+
+# Included under /<scope>/units/ by dashboard/urls.py.
+urlpatterns = [
+    path("", units_list, name="units"),
+    path("<str:name>/", unit_detail, name="unit-detail"),
+    path("<str:name>/<slug:action>/", unit_action, name="unit-action"),
+]
