@@ -4,6 +4,7 @@ log to journald) however large it is."""
 import json
 from datetime import datetime, timezone
 
+from asgiref.sync import sync_to_async
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -33,7 +34,8 @@ async def logs_page(request, scope):
         "kinds": journal.SOURCE_KINDS, "priorities": list(enumerate(journal.PRIORITY_NAMES)),
         "boots": BOOT_CHOICES,
     }
-    return render(request, "logs/page.html", context, status=400 if error else 200)
+    # The context processors ask the database about the user: not from the event loop.
+    return await sync_to_async(render)(request, "logs/page.html", context, status=400 if error else 200)
 
 
 def _download_name(source: journal.LogSource, extension: str) -> str:
