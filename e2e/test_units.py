@@ -156,3 +156,24 @@ def test_viewer_sees_no_actions_and_a_forged_post_is_refused_and_audited(viewer_
     entry = viewer_page.locator(".audit-entry", has_text=name).first
     assert entry.get_attribute("data-user") == "viewer"
     assert re.search(r"POST /user/units/.+/stop/", entry.locator(".audit-detail").inner_text())
+
+
+def test_page_shows_a_banner_during_daemon_reexec_and_recovers(admin_page, server, units):
+    name = units.write(SLEEPER)
+    units.systemctl("daemon-reload")
+    admin_page.goto(f"{server.url}/user/units/")
+    wait_row_state(admin_page, name, "inactive")
+    admin_page.wait_for_timeout(300)  # the websocket is up
+    admin_page.evaluate("""() => {
+        window.bannerTexts = [];
+        new MutationObserver(() => {
+            const banner = document.getElementById('live-banner');
+            if (!banner.classList.contains('hidden')) window.bannerTexts.push(banner.textContent);
+        }).observe(document.body, {subtree: true, childList: true, attributes: true});
+    }""")
+    units.systemctl("daemon-reexec")
+    admin_page.wait_for_function("window.bannerTexts.length > 0")
+    admin_page.wait_for_selector("#live-banner.hidden", state="attached")
+    assert "re-executing" in admin_page.evaluate("window.bannerTexts[0]")
+    units.systemctl("start", name)
+    wait_row_state(admin_page, name, "active")

@@ -50,10 +50,11 @@ class ScratchUnits:
         names = [p.name for p in self.paths]
         if names:
             self.systemctl("stop", *names, check=False)
-            self.systemctl("disable", *names, check=False)
-            self.systemctl("unmask", *names, check=False)
             self.systemctl("reset-failed", *names, check=False)
         for path in self.paths:
+            # What enable or mask left: links in *.wants/ folders, or a link to /dev/null.
+            for link in path.parent.glob(f"*.wants/{path.name}"):
+                link.unlink()
             path.unlink(missing_ok=True)
             for dropins in path.parent.glob(path.name + ".d"):
                 for f in dropins.iterdir():
