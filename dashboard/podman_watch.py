@@ -109,6 +109,8 @@ class ScopeWatch:
                 # podman went away between the event and the list: the event stream
                 # reconnects and then asks every page for a refresh
                 log.warning("podman watch %s: %s", self.scope, error)
+            except Exception:  # a bad row must not stop the live updates of every page
+                log.exception("podman watch %s: publishing failed", self.scope)
 
     async def _containers(self, changed: dict[str, set[str]]) -> list[dict]:
         from dashboard.views.containers import render_container_row  # views import this module
@@ -199,6 +201,7 @@ class PullJob:
     job: str
     scope: str
     reference: str
+    tls_verify: bool = True
     lines: list[dict] = field(default_factory=list)
     finished: bool = False
 
@@ -207,8 +210,8 @@ class ImagePulls:
     def __init__(self):
         self.jobs: dict[str, PullJob] = {}
 
-    def start(self, job: str, scope: str, reference: str, user) -> PullJob:
-        pull = self.jobs[job] = PullJob(job, scope, reference)
+    def start(self, job: str, scope: str, reference: str, user, tls_verify: bool = True) -> PullJob:
+        pull = self.jobs[job] = PullJob(job, scope, reference, tls_verify=tls_verify)
         asyncio.create_task(self._run(pull, user), name=f"podman-pull-{job}")
         return pull
 
@@ -220,7 +223,7 @@ class ImagePulls:
     async def _run(self, pull: PullJob, user) -> None:
         percent = 0
         try:
-            async for step in client_for(pull.scope).pull_image(pull.reference):
+            async for step in client_for(pull.scope).pull_image(pull.reference, tls_verify=pull.tls_verify):
                 percent = 100 if step.done else pull_percent(percent, step.message)
                 await self._emit(pull, message=step.message, percent=percent, image_id=step.image_id)
             result, detail = "ok", ""
