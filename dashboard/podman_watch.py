@@ -77,7 +77,8 @@ class ScopeWatch:
             elif event.type == "pod":
                 self._note("pod", event.id, event.action)
             elif event.type == "image":
-                self._note("image", event.id, event.action)
+                # podman 4.3 names a pulled image by its reference only, without its id
+                self._note("image", event.id or f"name:{event.name}", event.action)
             else:
                 continue
             self.wake.set()
@@ -154,7 +155,13 @@ class ScopeWatch:
         by_id = {i.id: i for i in listed}
         items = []
         for ident, actions in changed.items():
-            full = next((i for i in by_id if i.startswith(ident)), ident)
+            if ident.startswith("name:"):
+                name = ident[len("name:"):]
+                full = next((i.id for i in listed if name in i.names), "")
+                if not full:
+                    continue  # a name that went away: its image's own event tells the rest
+            else:
+                full = next((i for i in by_id if i.startswith(ident)), ident)
             i = by_id.get(full)
             item = {"id": full, "present": i is not None, "created": bool(actions & {"pull", "import", "tag", "loadfromarchive", "build", "commit"})}
             if i is not None:

@@ -19,6 +19,7 @@ class LocalRegistry:
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
         self.manifests: dict[tuple[str, str], tuple[bytes, str, str]] = {}
         registry = self
 
