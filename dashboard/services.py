@@ -9,6 +9,7 @@ Framework-free (no Django import): the views and the benchmark call it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from dashboard.podman_clients import client_for
 from dashboard.quadlet_provision import QUADLET
 from dashboard.scopes import Scope
 from dashboard.systemd import SystemdError, manager_for
+from engine.podman.errors import PodmanError
 from engine.units import formats, install
 from engine.units.generated import MARKER, GeneratedUnits, marker_state
 from engine.units.options import options_from_form
@@ -27,6 +29,7 @@ from engine.units.spec import ContainerSpec, container_spec, pod_spec
 
 JOURNAL_LINES = 30
 DRYRUN_TIMEOUT = 10.0
+SETTLE_TIMEOUT = 10.0  # how long a container that ended at once may take to fail its unit
 
 
 class ServiceError(RuntimeError):
@@ -59,6 +62,7 @@ class Preview:
     dryrun: str = ""
     replaces: str = ""  # set when the container runs outside systemd today
     notes: list[str] = field(default_factory=list)
+    containers: list[str] = field(default_factory=list)  # what the service runs
 
     @property
     def needs_confirmation(self) -> bool:
@@ -76,6 +80,7 @@ async def build(scope: Scope, kind: str, name: str, form: Mapping[str, str]) -> 
         members = list(await asyncio.gather(*(_container_spec(client, m, pod.name) for m in pod.members)))
         units = formats.for_pod(pod, members, options, quadlet_available())
         outside = pod.created_by_systemd == "" and not any(m.created_by_systemd for m in members)
+        containers = [m.name for m in members]
     else:
         container = await client.inspect_container(name)
         if container.get("Pod"):
@@ -84,7 +89,9 @@ async def build(scope: Scope, kind: str, name: str, form: Mapping[str, str]) -> 
         spec = await _container_spec(client, name)
         units = formats.for_container(spec, options, quadlet_available())
         outside = not spec.created_by_systemd
-    preview = Preview(units, install.plan(units.files, directories(scope)), notes=list(units.notes))
+        containers = [spec.name]
+    preview = Preview(units, install.plan(units.files, directories(scope)), notes=list(units.notes),
+                      containers=containers)
     if outside:
         preview.replaces = (f"The {kind} {name} was created outside systemd: when the service starts, "
                             f"it is replaced by a new {kind} of the same name that systemd runs.")
@@ -158,9 +165,51 @@ async def enable_preview(scope: Scope, preview: Preview, confirmed: bool = False
         job = await (manager.restart(service) if before in ("active", "activating", "reloading")
                      else manager.start(service))
         state = await manager.active_state(service)
+        if job.ok and state == "active" and not await _containers_running(scope, preview.containers):
+            # conmon said ready, but the container has already ended: systemd is
+            # about to notice; wait for that (a signal, not a poll) and tell why.
+            state = await _wait_while_active(manager, service)
     if job.ok and state == "active":
         return Outcome(True, service, state, job.message, written)
-    return Outcome(False, service, state, job.message, written, await journal_lines(scope, service))
+    message = job.message if not job.ok else f"{service} started, but its container ended at once ({state})."
+    return Outcome(False, service, state, message, written, await journal_lines(scope, service))
+
+
+async def _containers_running(scope: Scope, names: list[str]) -> bool:
+    client = client_for(scope.name)
+    for name in names:
+        try:
+            data = await client.inspect_container(name)
+        except PodmanError:
+            return False
+        if not (data.get("State") or {}).get("Running"):
+            return False
+    return True
+
+
+async def _wait_while_active(manager, service: str, timeout: float = SETTLE_TIMEOUT) -> str:
+    """The unit's ActiveState once it leaves active/deactivating, from its
+    PropertiesChanged signals (or the state at `timeout`)."""
+    path = await manager.load_unit(service)
+    left = asyncio.Event()
+
+    def on_message(message):
+        if message.member == "PropertiesChanged" and message.path == path:
+            changed = message.body[1] if len(message.body) > 1 else {}
+            state = changed.get("ActiveState")
+            if state is not None and state.value not in ("active", "deactivating"):
+                left.set()
+
+    manager.bus.add_message_handler(on_message)
+    try:
+        await manager.add_match(f"type='signal',sender='org.freedesktop.systemd1',path='{path}',"
+                                "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged'")
+        if await manager.active_state(service) in ("active", "deactivating"):
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(left.wait(), timeout)
+    finally:
+        manager.bus.remove_message_handler(on_message)
+    return await manager.active_state(service)
 
 
 async def _state(manager, service: str) -> str:

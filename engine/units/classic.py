@@ -51,6 +51,8 @@ def container_text(spec: ContainerSpec, options: UnitOptions, pod_service: str =
     lines += options.unit_lines()
     stop = options.stop_timeout
     lines += ["", "[Service]", "Environment=PODMAN_SYSTEMD_UNIT=%n", *options.service_lines(spec.restart_policy),
+              # A cidfile left by a killed run would make `podman run --cidfile` refuse.
+              "ExecStartPre=/bin/rm -f %t/%n.ctr-id",
               f"ExecStart={command_line(run_argv(spec, options, pod_service))}",
               f"ExecStop={PODMAN} stop --ignore -t {stop} --cidfile=%t/%n.ctr-id",
               f"ExecStopPost=-{PODMAN} rm -f --ignore -t {stop} --cidfile=%t/%n.ctr-id",
@@ -86,6 +88,7 @@ def for_pod(pod: PodSpec, members: list[ContainerSpec], options: UnitOptions) ->
              *[f"Wants={s}" for s in member_services], *[f"Before={s}" for s in member_services],
              *options.unit_lines(),
              "", "[Service]", "Environment=PODMAN_SYSTEMD_UNIT=%n", *options.service_lines(),
+             "ExecStartPre=/bin/rm -f %t/%n.pid %t/%n.pod-id",
              f"ExecStartPre={command_line(pod_create_argv(pod))}",
              f"ExecStart={PODMAN} pod start --pod-id-file=%t/%n.pod-id",
              f"ExecStop={PODMAN} pod stop --ignore --pod-id-file=%t/%n.pod-id -t {stop}",

@@ -74,7 +74,8 @@ def container_text(spec: ContainerSpec, options: UnitOptions, pod_unit: str = ""
         lines.append(f"PodmanArgs={exec_word(entrypoint_argument(spec.entrypoint))}")
     if spec.command:
         lines.append(f"Exec={exec_line(spec.command)}")
-    lines += ["", "[Service]", *options.service_lines(spec.restart_policy)]
+    # podman 4.3's `rm --cidfile` leaves the file, and `run --cidfile` refuses an existing one.
+    lines += ["", "[Service]", "ExecStartPre=-/bin/rm -f %t/%N.cid", *options.service_lines(spec.restart_policy)]
     if not pod_unit:  # a member starts with its pod, through the pod's Wants=
         lines += options.install_lines()
     main = pod_service_name(pod_unit) if pod_unit else service_name(options.unit_name)
@@ -95,7 +96,8 @@ def for_pod(pod: PodSpec, members: list[ContainerSpec], options: UnitOptions) ->
              "", "[Pod]", f"PodName={pod.name}"]
     lines += _setting_lines([s for s in pod.settings if s.quadlet_key == "PublishPort"])
     lines += [f"PodmanArgs={exec_line(list(s.args))}" for s in pod.settings if s.quadlet_key != "PublishPort"]
-    lines += ["", "[Service]", *options.service_lines(), *options.install_lines()]
+    lines += ["", "[Service]", "ExecStartPre=-/bin/rm -f %t/%N.pid %t/%N.pod-id",
+              *options.service_lines(), *options.install_lines()]
     files = [UnitFile("quadlet", f"{options.unit_name}.pod",
                       with_marker("\n".join(lines) + "\n", f"pod {pod.name}",
                                                   pod_service_name(options.unit_name)))]

@@ -100,7 +100,7 @@ def test_classic_pod_units_are_tied_both_ways():
     assert units.services == ["phg-pod-pod.service", "phg-a.service", "phg-b.service"]
     pod_text = units.files[0].text.splitlines()
     assert {"Wants=phg-a.service", "Before=phg-b.service", "Type=forking", "PIDFile=%t/%n.pid"} <= set(pod_text)
-    (pre,) = [l for l in pod_text if l.startswith("ExecStartPre=")]
+    (pre,) = [l for l in pod_text if l.startswith("ExecStartPre=") and " pod create " in l]
     (argv,) = split_exec_line(pre[13:])
     assert argv[:3] == ["/usr/bin/podman", "pod", "create"] and "--infra-conmon-pidfile=<%t>/<%n>.pid" in argv
     assert "--publish=8090:80/tcp" in argv and "tier=a b" in argv

@@ -1,0 +1,138 @@
+"""The generate-and-enable flow against the real podman, systemd and journald:
+enable, pod ordering and stop, failure with journal lines, foreign files, remove."""
+import asyncio
+import secrets
+import subprocess
+
+import pytest
+
+from dashboard import services
+from dashboard.systemd import manager_for
+from engine.units import install
+from engine.units.options import InvalidOptions
+
+pytestmark = pytest.mark.integration
+
+BUSYBOX = "localhost/busybox:latest"
+FAST = {"stop_timeout": "0"}
+
+
+def podman(*args: str) -> str:
+    done = subprocess.run(["podman", *args], capture_output=True, text=True)
+    assert done.returncode == 0, f"podman {' '.join(args)}: {done.stderr}"
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def name(host_stack, user_scope):
+    prefix = f"phg-{secrets.token_hex(3)}"
+    yield prefix
+    for service in [s for s in services.podhouse_services(user_scope) if s.startswith(prefix)]:
+        asyncio.run(services.remove(user_scope, service))
+    subprocess.run(["sh", "-c", f"podman pod rm -f -t 0 $(podman pod ls -q --filter name=^{prefix}) 2>/dev/null; "
+                                f"podman rm -f -t 0 $(podman ps -aq --filter name=^{prefix}) >/dev/null 2>&1"],
+                   capture_output=True)
+
+
+async def _props(scope, unit):
+    async with manager_for(scope) as manager:
+        return await manager.unit_properties(unit)
+
+
+@pytest.mark.parametrize("fmt", ["quadlet", "classic"])
+async def test_enable_then_remove_leaves_nothing_behind(fmt, name, user_scope):
+    podman("create", "--stop-timeout=1", "--name", name, "-e", "GREETING=hi 100%", BUSYBOX, "sleep", "100000")
+    preview = await services.build(user_scope, "container", name, {"format": fmt})
+    assert "created outside systemd" in preview.replaces
+    assert (fmt == "quadlet") == ("ExecStart=/usr/bin/podman run" in preview.dryrun)
+    outcome = await services.generate_and_enable(user_scope, "container", name, {"format": fmt, **FAST})
+    assert outcome.ok and outcome.state == "active", (outcome.message, outcome.journal)
+    assert "GREETING=hi 100%" in podman("inspect", name, "--format", "{{.Config.Env}}")
+    props = await _props(user_scope, f"{name}.service")
+    assert props["ActiveState"] == "active" and props["UnitFileState"] in ("enabled", "generated")
+    made = services.podhouse_services(user_scope)[f"{name}.service"]
+    assert made.format == fmt and made.source == f"container {name}"
+
+    # Regenerate: the service restarts on the new file; the old one is the backup.
+    again = await services.generate_and_enable(user_scope, "container", name, {"format": fmt, "restart": "always", **FAST})
+    assert again.ok and (await _props(user_scope, f"{name}.service"))["Restart"] == "always"
+    backups = [p.with_name(p.name + install.BACKUP_SUFFIX) for p in made.paths]
+    assert all(b.exists() for b in backups)
+
+    removed = await services.remove(user_scope, f"{name}.service")
+    assert removed.ok
+    assert not any(p.exists() for p in [*made.paths, *backups])
+    assert f"{name}.service" not in services.podhouse_services(user_scope)
+    async with manager_for(user_scope) as manager:
+        files = await manager.list_unit_files()
+        assert f"{name}.service" not in files
+        assert (await manager.active_state(f"{name}.service")) == "inactive"
+    wants = user_scope.unit_dir / "default.target.wants" / f"{name}.service"
+    assert not wants.exists() and not wants.is_symlink()
+    assert subprocess.run(["podman", "container", "exists", name]).returncode == 1
+
+
+@pytest.mark.parametrize("fmt", ["quadlet", "classic"])
+async def test_pod_members_start_after_the_pod_and_stop_with_it(fmt, name, user_scope):
+    podman("pod", "create", "--name", name, "-p", "127.0.0.1::80")
+    for member in ("a", "b"):
+        podman("create", "--stop-timeout=1", "--pod", name, "--name", f"{name}-{member}", BUSYBOX, "sleep", "100000")
+    outcome = await services.generate_and_enable(user_scope, "pod", name, {"format": fmt, **FAST})
+    assert outcome.ok, (outcome.message, outcome.journal)
+    pod_unit, members = f"{name}-pod.service", [f"{name}-a.service", f"{name}-b.service"]
+    async with manager_for(user_scope) as manager:
+        for member in members:  # started through the pod's Wants=; wait for their jobs
+            assert (await manager.start(member)).ok
+    pod_props = await _props(user_scope, pod_unit)
+    for member in members:
+        props = await _props(user_scope, member)
+        assert props["ActiveState"] == "active"
+        assert props["ActiveEnterTimestampMonotonic"] >= pod_props["ActiveEnterTimestampMonotonic"]
+        assert pod_unit in props["BindsTo"] and pod_unit in props["After"]
+    assert set(members) <= set(pod_props["Wants"]) and set(members) <= set(pod_props["Before"])
+    pod_id = podman("pod", "inspect", name, "--format", "{{.Id}}")
+    assert podman("inspect", f"{name}-a", "--format", "{{.Pod}}") == pod_id
+
+    async with manager_for(user_scope) as manager:
+        assert (await manager.stop(pod_unit)).ok
+        for member in members:
+            assert await manager.active_state(member) in ("inactive", "failed")
+    await services.remove(user_scope, pod_unit)
+    assert not [s for s in services.podhouse_services(user_scope) if s.startswith(name)]
+
+
+async def test_failure_shows_the_journal_lines(name, user_scope):
+    # The container exits at once: the unit fails, and the journal says why.
+    podman("create", "--stop-timeout=1", "--name", name, BUSYBOX, "sh", "-c", f"echo {name}-bye; exit 3")
+    outcome = await services.generate_and_enable(user_scope, "container", name, {"format": "classic", **FAST})
+    assert not outcome.ok
+    assert outcome.state in ("failed", "inactive", "activating")
+    assert any(name in line for line in outcome.journal), outcome.journal
+
+
+async def test_foreign_file_is_not_overwritten_without_confirmation(name, user_scope):
+    podman("create", "--stop-timeout=1", "--name", name, BUSYBOX, "sleep", "100000")
+    foreign = user_scope.unit_dir / f"{name}.service"
+    foreign.parent.mkdir(parents=True, exist_ok=True)
+    foreign.write_text("[Service]\nExecStart=/bin/true\n")
+    try:
+        preview = await services.build(user_scope, "container", name, {"format": "classic"})
+        assert preview.needs_confirmation and "-ExecStart=/bin/true" in preview.planned[0].diff
+        with pytest.raises(install.NeedsConfirmation):
+            await services.enable_preview(user_scope, preview)
+        assert foreign.read_text() == "[Service]\nExecStart=/bin/true\n"
+        outcome = await services.enable_preview(user_scope, preview, confirmed=True)
+        assert outcome.ok
+        backup = foreign.with_name(foreign.name + install.BACKUP_SUFFIX)
+        assert backup.read_text() == "[Service]\nExecStart=/bin/true\n"
+    finally:
+        foreign.unlink(missing_ok=True)
+
+
+async def test_bad_options_change_nothing(name, user_scope):
+    podman("create", "--stop-timeout=1", "--name", name, BUSYBOX, "sleep", "100000")
+    with pytest.raises(InvalidOptions) as caught:
+        await services.generate_and_enable(user_scope, "container", name, {"sdnotify": "healthy", "unit_name": "a b"})
+    assert set(caught.value.errors) == {"sdnotify", "unit_name"}
+    assert not (user_scope.unit_dir / f"{name}.service").exists()
+    assert not (user_scope.quadlet_dir / f"{name}.container").exists()
