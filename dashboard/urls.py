@@ -32,4 +32,5 @@ urlpatterns = [
     path("audit/", include("dashboard.views.audit")),
     path("<scope:scope>/audit/", include("dashboard.views.audit")),
     path("<scope:scope>/logs/", include("dashboard.views.logs")),
+    path("<scope:scope>/services/", include("dashboard.views.services")),
 ]

@@ -1,0 +1,97 @@
+"""Run as a systemd service, from a browser: the dialog, its live preview, Generate
+and enable until active, bad input, the services list with remove; viewers see no
+button and are refused."""
+import secrets
+import subprocess
+
+import pytest
+
+from e2e.conftest import VIEWER, log_in
+
+pytestmark = pytest.mark.e2e
+
+BUSYBOX = "localhost/busybox:latest"
+
+
+@pytest.fixture
+def container(server):
+    name = f"phg-{secrets.token_hex(3)}"
+    subprocess.run(["podman", "create", "--stop-timeout=1", "--name", name, "-e", "NOTE=50% off $now",
+                    BUSYBOX, "sleep", "100000"], check=True, capture_output=True)
+    yield name
+    from dashboard import scopes, services
+    import asyncio
+
+    scope = scopes.get_scope("user")
+    for service in [s for s in services.podhouse_services(scope) if s.startswith(name)]:
+        asyncio.run(services.remove(scope, service))
+    subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True)
+
+
+def _open_dialog(page, server, name):
+    page.goto(f"{server.url}/user/containers/{name}/")
+    page.click("#service-open-container")
+    page.wait_for_selector("#service-dialog")
+    page.wait_for_selector("#service-preview .service-file-text")
+
+
+def test_generate_and_enable_from_the_container_page(operator_page, server, container):
+    page = operator_page
+    _open_dialog(page, server, container)
+    # Quadlet by default here, with the service Quadlet will make of it.
+    assert page.inner_text("#service-preview-format") == "quadlet"
+    assert "created outside systemd" in page.inner_text("#service-replaces")
+    file_text = page.inner_text("#service-preview .service-file-text")
+    assert 'Environment="NOTE=50%% off $$now"' in file_text
+    assert "ExecStart=/usr/bin/podman run" in page.inner_text("#service-dryrun")
+    # The preview follows the options.
+    page.select_option("#service-format", "classic")
+    page.wait_for_function("document.querySelector('#service-preview-format').innerText === 'classic'")
+    page.select_option("#service-restart", "always")
+    page.wait_for_function("document.querySelector('#service-preview .service-file-text').innerText.includes('Restart=always')")
+    page.click("#service-submit")
+    page.wait_for_selector("#service-outcome")
+    assert page.inner_text("#service-state") == "active", page.inner_text("#service-outcome")
+    inspect = subprocess.run(["podman", "inspect", container, "--format", "{{index .Config.Labels \"PODMAN_SYSTEMD_UNIT\"}}"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    assert inspect == f"{container}.service"
+
+    # The services list shows it; Remove takes it all away.
+    page.goto(f"{server.url}/user/services/")
+    row = page.locator(f"tr[data-service='{container}.service']")
+    assert "classic" in row.inner_text() and "active" in row.inner_text()
+    page.once("dialog", lambda d: d.accept())
+    row.locator("button[data-action=remove]").click()
+    page.wait_for_selector(f"tr[data-service='{container}.service'] .service-outcome")
+    assert "removed" in row.inner_text()
+    page.reload()
+    assert page.locator(f"tr[data-service='{container}.service']").count() == 0
+
+
+def test_bad_input_is_explained_and_nothing_is_written(operator_page, server, container):
+    page = operator_page
+    _open_dialog(page, server, container)
+    page.fill("#service-unit-name", "no spaces allowed")
+    page.select_option("#service-sdnotify", "healthy")
+    page.wait_for_selector("#service-errors li[data-field=unit_name]")
+    errors = page.inner_text("#service-errors")
+    assert "podman 5.0" in errors and "Nothing was written" in errors
+    page.click("#service-submit")
+    page.wait_for_selector("#service-result #service-errors")
+    from dashboard import scopes, services
+
+    assert not [s for s in services.podhouse_services(scopes.get_scope("user")) if s.startswith(container)]
+
+
+def test_viewer_sees_no_button_and_cannot_enable(page, server, container):
+    log_in(page, server, VIEWER)
+    page.goto(f"{server.url}/user/containers/{container}/")
+    page.wait_for_selector("h1")
+    assert page.locator("#service-open-container").count() == 0
+    status = page.evaluate("""async (url) => {
+        const token = document.cookie.split('; ').find(c => c.startsWith('csrftoken='))?.split('=')[1] || '';
+        const r = await fetch(url, {method: 'POST', headers: {'X-CSRFToken': token}, body: new URLSearchParams({format: 'classic'})});
+        return r.status; }""", f"{server.url}/user/services/container/{container}/enable/")
+    assert status == 403
+    assert subprocess.run(["podman", "inspect", container, "--format", "{{.State.Status}}"],
+                          capture_output=True, text=True).stdout.strip() == "created"
