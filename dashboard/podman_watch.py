@@ -20,12 +20,14 @@ from django.template.loader import render_to_string
 
 from dashboard import audit
 from dashboard.podman_clients import client_for
-from engine.podman import PodmanError
+from engine.podman import Container, NotFound, PodmanError
 from engine.podman.events import RECONNECTED
 
 log = logging.getLogger(__name__)
 
 KINDS = ("container", "pod", "image")
+# Up to this many changed containers in one batch are inspected one by one; more, listed.
+INSPECT_AT_MOST = 20
 
 
 def group_name(scope: str, area: str) -> str:
@@ -48,6 +50,8 @@ class ScopeWatch:
         self.pending: dict[str, dict[str, set[str]]] = {kind: {} for kind in KINDS}
         self.wake = asyncio.Event()
         self.tasks: list[asyncio.Task] = []
+        # pod id -> its inspect record, for its members' rows (name and ports never change)
+        self.pods_seen: dict[str, dict] = {}
 
     @property
     def alive(self) -> bool:
@@ -76,6 +80,8 @@ class ScopeWatch:
                     self._note("pod", event.pod_id, "member")
             elif event.type == "pod":
                 self._note("pod", event.id, event.action)
+                if event.action == "remove":
+                    self.pods_seen.pop(event.id, None)
             elif event.type == "image":
                 # podman 4.3 names a pulled image by its reference only, without its id
                 self._note("image", event.id or f"name:{event.name}", event.action)
@@ -116,8 +122,7 @@ class ScopeWatch:
     async def _containers(self, changed: dict[str, set[str]]) -> list[dict]:
         from dashboard.views.containers import render_container_row  # views import this module
 
-        listed = await client_for(self.scope).list_containers(all=True, filters={"id": list(changed)})
-        by_id = {c.id: c for c in listed}
+        by_id = await self._read_containers(list(changed))
         items = []
         for ident, actions in changed.items():
             c = by_id.get(ident)
@@ -131,6 +136,29 @@ class ScopeWatch:
                     for audience in ("operator", "viewer")}
             items.append(item)
         return items
+
+    async def _read_containers(self, ids: list[str]) -> dict[str, "Container"]:
+        """The changed containers: inspected one by one for a few (podman 4.3 reads every
+        container for a filtered list), one list call for a burst."""
+        client = client_for(self.scope)
+        if len(ids) > INSPECT_AT_MOST:
+            return {c.id: c for c in await client.list_containers(all=True, filters={"id": ids})}
+
+        async def read(ident):
+            try:
+                record = await client.inspect_container(ident)
+            except NotFound:
+                return None
+            pod_id = record.get("Pod") or ""
+            if pod_id and pod_id not in self.pods_seen:
+                try:
+                    self.pods_seen[pod_id] = await client.inspect_pod(pod_id)
+                except NotFound:
+                    pass
+            return Container.from_inspect(record, self.pods_seen.get(pod_id))
+
+        found = await asyncio.gather(*(read(ident) for ident in ids))
+        return {c.id: c for c in found if c is not None}
 
     async def _pods(self, changed: dict[str, set[str]]) -> list[dict]:
         from dashboard.views.pods import render_pod_row

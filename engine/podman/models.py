@@ -94,6 +94,32 @@ class Container:
             labels=dict(data.get("Labels") or {}), is_infra=bool(data.get("IsInfra")),
             networks=list(data.get("Networks") or []), raw=data)
 
+    @classmethod
+    def from_inspect(cls, record: dict, pod: dict | None = None) -> "Container":
+        """The same row from an inspect record (one container, O(1) for podman, where a
+        filtered list still reads every container).  A member of a pod shows the pod's
+        name and published ports, which only the pod's inspect record holds: pass it."""
+        config, state, host = record.get("Config") or {}, record.get("State") or {}, record.get("HostConfig") or {}
+        pod = pod or {}
+        bindings_by_port = host.get("PortBindings") or (pod.get("InfraConfig") or {}).get("PortBindings") or {}
+        ports = []
+        for container_port, bindings in bindings_by_port.items():
+            number, _, protocol = container_port.partition("/")
+            for binding in bindings or []:
+                ports.append(PortMapping(container_port=int(number), host_port=int(binding.get("HostPort") or 0),
+                                         protocol=protocol or "tcp", host_ip=binding.get("HostIp") or ""))
+        status = (state.get("Status") or "unknown").lower()
+        return cls(
+            id=record.get("Id", ""), name=(record.get("Name") or "").lstrip("/"),
+            image=record.get("ImageName") or config.get("Image") or "", image_id=record.get("Image") or "",
+            state="created" if status == "configured" else status,
+            command=list(config.get("Cmd") or []), created=parse_time(record.get("Created")),
+            started=parse_time(state.get("StartedAt")), exit_code=int(state.get("ExitCode") or 0),
+            ports=ports, pod_id=record.get("Pod") or "", pod_name=pod.get("Name", ""),
+            labels=dict(config.get("Labels") or {}),
+            is_infra=bool(record.get("IsInfra")),
+            networks=sorted((record.get("NetworkSettings") or {}).get("Networks") or {}), raw=record)
+
     @property
     def short_id(self) -> str:
         return self.id[:12]

@@ -313,3 +313,26 @@ async def test_events_reconnect_when_the_service_comes_back(tmp_path, user_scope
             await client.remove_container(name, force=True)
         await stream.aclose()
     server.close()
+
+
+async def test_a_row_from_inspect_matches_the_row_from_the_list(client, cleanup):
+    """The watcher builds a changed row from inspect (cheap for one container): it must
+    show what the list gives."""
+    from engine.podman import Container
+
+    pod = unique("pod-")
+    cleanup["pods"].append(pod)
+    await client.create_pod(pod_spec(pod, f"127.0.0.1:{free_port()}:80"))
+    for settings in ({"pod": pod}, {"ports": f"127.0.0.1:{free_port()}:81/udp", "labels": "PODMAN_SYSTEMD_UNIT=x.service"}):
+        name = await make(client, cleanup, command=LONG, **settings)
+        for started in (False, True):
+            if started:
+                await client.start_container(name)
+            listed = (await client.list_containers(all=True, filters={"name": [f"^{name}$"]}))[0]
+            record = await client.inspect_container(name)
+            inspected = Container.from_inspect(record, await client.inspect_pod(pod) if record.get("Pod") else None)
+            for attribute in ("id", "name", "image", "image_id", "state", "command", "exit_code", "pod_id",
+                              "pod_name", "labels", "is_infra", "systemd_unit"):
+                assert getattr(inspected, attribute) == getattr(listed, attribute), attribute
+            assert [str(p) for p in inspected.ports] == [str(p) for p in listed.ports]
+            assert inspected.created == listed.created

@@ -1,0 +1,109 @@
+"""The containers page with 500 containers: its server time against one raw
+libpod containers/json call on the same socket.  Goal: at most 1.5x.
+
+Run: .venv/bin/python bench/bench_containers_list.py [--containers 500] [--rounds 30]
+Creates N containers (created, not started) named phc-bench-<run>-<n> through the API,
+starts its own daphne (e2e/conftest's server fixture, via bench_logs_latency.live_page)
+and removes the containers at the end.  Prints p50/p90/max of both and the ratio."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import statistics
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(PROJECT_DIR), str(PROJECT_DIR / "bench")]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+
+import httpx  # noqa: E402
+
+from bench_logs_latency import live_page  # noqa: E402
+from dashboard import scopes  # noqa: E402
+from engine.podman import PodmanClient  # noqa: E402
+
+BUSYBOX = "localhost/busybox:latest"
+
+
+def run(coroutine):
+    """asyncio.run in a thread of its own: Playwright's sync API holds this thread's loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+async def create_many(socket_path: str, prefix: str, count: int) -> list[str]:
+    async with PodmanClient(socket_path) as client:
+        names = [f"{prefix}-{n:04d}" for n in range(count)]
+        for start in range(0, count, 8):  # a few at a time: podman serialises on its store lock anyway
+            await asyncio.gather(*(client.create_container({"name": name, "image": BUSYBOX, "command": ["true"]})
+                                   for name in names[start:start + 8]))
+        return names
+
+
+async def remove_many(socket_path: str, names: list[str]) -> None:
+    async with PodmanClient(socket_path) as client:
+        for start in range(0, len(names), 8):
+            await asyncio.gather(*(client.remove_container(name, force=True) for name in names[start:start + 8]),
+                                 return_exceptions=True)
+
+
+def raw_list_ms(raw: httpx.Client, version: str) -> float:
+    started = time.perf_counter()
+    response = raw.get(f"/v{version}/libpod/containers/json", params={"all": "true"})
+    response.read()
+    return (time.perf_counter() - started) * 1000
+
+
+def summary(label: str, values: list[float]) -> str:
+    ordered = sorted(values)
+    return (f"{label:<34} p50 {statistics.median(ordered):7.1f} ms   p90 {ordered[int(len(ordered) * 0.9) - 1]:7.1f} ms"
+            f"   max {ordered[-1]:7.1f} ms   (n={len(ordered)})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--containers", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+    prefix = f"phc-bench-{secrets.token_hex(3)}"
+    with live_page() as (server, page):
+        scope = scopes.get_scope("user")
+        version = run(PodmanClient(scope.podman_socket).version())
+        print(f"creating {args.containers} containers ({prefix}-*) ...")
+        names = run(create_many(scope.podman_socket, prefix, args.containers))
+        try:
+            total = len(run(PodmanClient(scope.podman_socket).list_containers_raw()))
+            print(f"{total} containers on this podman in all")
+            # let the open page's watcher digest the burst of create events first
+            time.sleep(5)
+            cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+            page_times, podman_times, raw_times = [], [], []
+            raw_transport = httpx.HTTPTransport(uds=scope.podman_socket)
+            with httpx.Client(base_url=server.url, cookies=cookies, timeout=60) as web, \
+                    httpx.Client(transport=raw_transport, base_url="http://podman", timeout=60) as raw:
+                web.get("/user/containers/")  # warm: connections, template cache
+                raw_list_ms(raw, version)
+                for _ in range(args.rounds):  # alternate, so both see the same machine load
+                    raw_times.append(raw_list_ms(raw, version))
+                    started = time.perf_counter()
+                    response = web.get("/user/containers/")
+                    page_times.append((time.perf_counter() - started) * 1000)
+                    assert response.status_code == 200 and response.text.count('id="container-row-') >= args.containers
+                    podman_times.append(float(response.text.split('data-podman-ms="', 1)[1].split('"', 1)[0]))
+        finally:
+            print("removing them ...")
+            run(remove_many(scope.podman_socket, names))
+    print(summary("raw libpod containers/json", raw_times))
+    print(summary("containers page (whole request)", page_times))
+    print(summary("  of which the page's podman call", podman_times))
+    ratio = statistics.median(page_times) / statistics.median(raw_times)
+    print(f"ratio page/raw at p50: {ratio:.2f}x (goal <= 1.5x)")
+
+
+if __name__ == "__main__":
+    main()
