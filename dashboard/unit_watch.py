@@ -2,7 +2,7 @@
 
 It lists units once (ListUnits + ListUnitFiles), subscribes once, and then lives on
 signals: PropertiesChanged of units, UnitNew, UnitRemoved, UnitFilesChanged,
-Reloading and JobRemoved.  Changes go out on Channels groups, one for all units of
+Reloading and JobRemoved.  Changes go out on Channels groups, one per unit type of
 a scope and one per unit; every open page joins the groups of what it shows, so a
 hundred pages cost one subscription.  GetAll is asked only for a unit never seen
 before.  During a daemon-reload (Reloading true .. false) signals are ignored and
@@ -32,8 +32,10 @@ READY_TIMEOUT = 5.0
 _DISCONNECTED = object()
 
 
-def all_units_group(scope_name: str) -> str:
-    return f"units.{scope_name}"
+def kind_group(scope_name: str, kind: str) -> str:
+    """All units of one type (service, socket, ...): a list page shows one type, and
+    the many changes of mounts, scopes and slices then reach no page at all."""
+    return f"units.{scope_name}.{kind.replace('@', '_')[:40]}"
 
 
 def unit_group(scope_name: str, unit: str) -> str:
@@ -261,8 +263,12 @@ class UnitWatch:
             return
         changed, self._changed = self._changed, {}
         rows = {name: (row_dict(self.rows[name]) if present else None) for name, present in changed.items()}
-        await self.layer.group_send(all_units_group(self.scope.name),
-                                    {"type": "units.rows", "rows": rows, "version": self.version})
+        by_kind: dict[str, dict] = {}
+        for name, row in rows.items():
+            by_kind.setdefault(name.rpartition(".")[2], {})[name] = row
+        for kind, kind_rows in by_kind.items():
+            await self.layer.group_send(kind_group(self.scope.name, kind),
+                                        {"type": "units.rows", "rows": kind_rows, "version": self.version})
         for name, row in rows.items():
             await self.layer.group_send(unit_group(self.scope.name, name),
                                         {"type": "units.rows", "rows": {name: row}, "version": self.version})

@@ -1,5 +1,5 @@
 """Live units over websockets.  Pages join the watcher's groups (dashboard.unit_watch):
-the list joins all units of its scope, a unit's page joins that unit; both join the
+the list joins the units of its type, a unit's page joins that unit; both join the
 watcher's status for the banner.  Each message is htmx out-of-band HTML."""
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ class UnitsConsumer(UnitWatchConsumer):
         # since: maybe on the page, maybe not (the first update deletes, then appends).
         self.shown = {n for n in mine if n in self.watch.rows and self.watch.versions[n] <= self.since}
         self.unsure = {n for n in mine if self.watch.versions[n] > self.since}
-        return [unit_watch.all_units_group(self.unit_scope.name)]
+        return [unit_watch.kind_group(self.unit_scope.name, self.kind)]
 
     async def catch_up(self, rows):
         deletes, replaces, appends = [], [], []

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from dashboard.unit_watch import UnitWatch, all_units_group, status_group, unit_group
+from dashboard.unit_watch import UnitWatch, kind_group, status_group, unit_group
 from tests.integration.test_systemd_client import SLEEPER, ScratchUnits
 
 pytestmark = pytest.mark.integration
@@ -39,7 +39,7 @@ class RecordingLayer:
 def row_event(scope_name, unit, **state):
     def predicate(group, message):
         row = message.get("rows", {}).get(unit) if message["type"] == "units.rows" else None
-        return (group == all_units_group(scope_name) and row is not None
+        return (group == kind_group(scope_name, unit.rpartition('.')[2]) and row is not None
                 and all(row[k] == v for k, v in state.items()))
     return predicate
 
@@ -82,6 +82,8 @@ async def test_lists_once_then_lives_on_signals(watch, test_units):
     await systemctl(test_units, "stop", name)
     await layer.wait_for(row_event("user", name, active_state="inactive"), since)
     assert watch.counts["lists"] == lists_before, "start/stop must not list again"
+    # Only pages of services hear of a service.
+    assert not any(name in m.get("rows", {}) for g, m in layer.sent if g == kind_group("user", "socket"))
     # The unit was seen at the listing: its UnitNew costs no GetAll.
     assert watch.counts["get_all"] == get_all_before
     assert watch.rows[name].active_state == "inactive"

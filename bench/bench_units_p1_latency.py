@@ -1,0 +1,127 @@
+"""P1: a unit restarted over D-Bus from outside the browser -> the row's new state in an
+open Chromium page.  Prints p50/p99/max over N tries (default 50) of:
+  signal   the raw PropertiesChanged reaching this script's own D-Bus connection
+  row      the row first showing the restart (deactivating/inactive/activating)
+  settled  the row back at "active" after that
+Goal: row p99 at most 50 ms.
+
+Run: .venv/bin/python bench/bench_units_p1_latency.py [--tries 50]
+Starts its own daphne and Chromium (the e2e fixtures, through bench_logs_latency's
+live_page) and a phs-bench-<random>.service that it removes afterwards."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+sys.path.insert(0, str(BENCH_DIR.parent))
+
+from bench_logs_latency import live_page  # noqa: E402  (daphne + logged-in Chromium)
+
+from dashboard import scopes  # noqa: E402
+from dashboard.systemd import SystemdManager  # noqa: E402
+
+# Notes, in the page, each state the row takes (rows are replaced by id: look them up).
+RECORDER = """(rowId) => {
+  window.phsStates = [];
+  let last = null;
+  const note = () => {
+    const row = document.getElementById(rowId);
+    const state = row && row.dataset.active;
+    if (state && state !== last) { window.phsStates.push([performance.timeOrigin + performance.now(), state]); last = state; }
+  };
+  new MutationObserver(note).observe(document.getElementById('units-body'), {subtree: true, childList: true, attributes: true});
+  note();
+}"""
+
+
+class BusThread:
+    """dbus-fast on its own loop, so the sync Playwright code can call it."""
+
+    def __init__(self, scope):
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        self.manager = self.run(SystemdManager.connect(scope))
+        self.signal_times: list[float] = []
+
+    def run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def watch_unit(self, object_path: str):
+        def on_message(message):
+            if message.member == "PropertiesChanged" and message.path == object_path:
+                self.signal_times.append(time.time() * 1000)
+        self.manager.bus.add_message_handler(on_message)
+        self.run(self.manager.add_match(
+            "type='signal',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
+            f"path='{object_path}'"))
+
+
+def percentiles(values: list[float]) -> str:
+    ordered = sorted(values)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return (f"p50 {statistics.median(ordered):6.1f} ms  p99 {p99:6.1f} ms  max {ordered[-1]:6.1f} ms"
+            f"  (n={len(ordered)})")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tries", type=int, default=50)
+    args = parser.parse_args()
+    import django
+    django.setup()
+    from dashboard.views.units import dom_id
+
+    with live_page() as (server, page):
+        scope = scopes.get_scope("user")
+        name = f"phs-bench-{secrets.token_hex(3)}.service"
+        unit_file = scope.unit_dir / name
+        unit_file.parent.mkdir(parents=True, exist_ok=True)
+        # No start rate limit: 50 restarts in a row are the point here.
+        unit_file.write_text("[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/sleep 100000\n")
+        bus = BusThread(scope)
+        try:
+            bus.run(bus.manager.daemon_reload())
+            bus.run(bus.manager.start(name))
+            bus.watch_unit(bus.run(bus.manager.get_unit(name)))
+            page.goto(f"{server.url}/user/units/")
+            page.wait_for_selector(f"#{dom_id(name)}[data-active=active]")
+            page.wait_for_timeout(500)  # websocket connected and idle
+            page.evaluate(RECORDER, dom_id(name))
+            signal, row, settled = [], [], []
+            for _ in range(args.tries):
+                page.evaluate("window.phsStates = []")
+                bus.signal_times.clear()
+                start = time.time() * 1000
+                outcome = bus.run(bus.manager.restart(name))
+                assert outcome.ok, outcome.message
+                page.wait_for_function("""() => {
+                    const s = window.phsStates; const i = s.findIndex(x => x[1] !== 'active');
+                    return i >= 0 && s.slice(i).some(x => x[1] === 'active'); }""")
+                states = page.evaluate("window.phsStates")
+                first_change = next(t for t, s in states if s != "active")
+                back = next(t for t, s in states if s == "active" and t >= first_change)
+                row.append(first_change - start)
+                settled.append(back - start)
+                signal.append(bus.signal_times[0] - start)
+                page.wait_for_timeout(20)
+            print(f"P1 restart of {name} over D-Bus -> row in Chromium, {args.tries} tries")
+            print(f"  signal   {percentiles(signal)}")
+            print(f"  row      {percentiles(row)}")
+            print(f"  settled  {percentiles(settled)}")
+        finally:
+            subprocess.run(["systemctl", "--user", "stop", name], env=scope.child_env())
+            unit_file.unlink(missing_ok=True)
+            subprocess.run(["systemctl", "--user", "daemon-reload"], env=scope.child_env())
+
+
+if __name__ == "__main__":
+    main()
