@@ -3,21 +3,13 @@ who, what and systemd's result; the header links to it."""
 import pytest
 
 from e2e.conftest import OPERATOR, log_in
-from tests.integration.test_systemd_client import SLEEPER, ScratchUnits
+from tests.integration.test_systemd_client import SLEEPER, scratch_units  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def units(user_scope):
-    scratch = ScratchUnits(user_scope)
-    yield scratch
-    scratch.remove()
-
-
-def test_an_action_appears_in_the_audit_log_with_its_result(page, server, units):
-    name = units.write(SLEEPER)
-    units.systemctl("daemon-reload")
+def test_an_action_appears_in_the_audit_log_with_its_result(page, server, scratch_units):
+    name = scratch_units.install(SLEEPER)
     log_in(page, server, OPERATOR)
     page.goto(f"{server.url}/user/units/{name}/")
     page.locator(".unit-actions button[data-action=start]").click()

@@ -5,16 +5,9 @@ import re
 import pytest
 
 from dashboard.views.units import dom_id
-from tests.integration.test_systemd_client import FAILING, SLEEPER, ScratchUnits
+from tests.integration.test_systemd_client import FAILING, SLEEPER, scratch_units  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def units(user_scope):
-    scratch = ScratchUnits(user_scope)
-    yield scratch
-    scratch.remove()
 
 
 def row(page, name):
@@ -25,38 +18,34 @@ def wait_row_state(page, name, active):
     page.wait_for_selector(f"#{dom_id(name)}[data-active={active}]")
 
 
-def test_rows_follow_units_started_and_stopped_elsewhere(admin_page, server, units):
-    name = units.write(SLEEPER)
-    units.systemctl("daemon-reload")
+def test_rows_follow_units_started_and_stopped_elsewhere(admin_page, server, scratch_units):
+    name = scratch_units.install(SLEEPER)
     admin_page.goto(f"{server.url}/user/units/?kind=service")
     wait_row_state(admin_page, name, "inactive")
     admin_page.wait_for_selector("#units-live[ws-connect]")
-    units.systemctl("start", name)
+    scratch_units.systemctl("start", name)
     wait_row_state(admin_page, name, "active")
     assert row(admin_page, name).locator(".unit-sub").inner_text() == "running"
     assert "state-active" in row(admin_page, name).get_attribute("class")
-    units.systemctl("stop", name)
+    scratch_units.systemctl("stop", name)
     wait_row_state(admin_page, name, "inactive")
     # No reload happened: the page is the same document.
     assert admin_page.evaluate("performance.getEntriesByType('navigation').length") == 1
 
 
-def test_a_new_unit_file_appears_after_daemon_reload(admin_page, server, units):
+def test_a_new_unit_file_appears_after_daemon_reload(admin_page, server, scratch_units):
     admin_page.goto(f"{server.url}/user/units/")
     admin_page.wait_for_function("document.querySelector('#units-body').rows.length > 0")
     # Let the websocket connect before the change is made.
     admin_page.wait_for_timeout(300)
-    name = units.write(SLEEPER)
-    units.systemctl("daemon-reload")
+    name = scratch_units.install(SLEEPER)
     wait_row_state(admin_page, name, "inactive")
     assert row(admin_page, name).locator(".unit-file").inner_text() == "disabled"
     assert row(admin_page, name).count() == 1
 
 
-def test_filters_hide_rows(admin_page, server, units):
-    name = units.write(SLEEPER)
-    units.systemctl("daemon-reload")
-    units.systemctl("start", name)
+def test_filters_hide_rows(admin_page, server, scratch_units):
+    name = scratch_units.install(SLEEPER, start=True)
     admin_page.goto(f"{server.url}/user/units/")
     admin_page.fill("#unit-filter-name", name)
     assert row(admin_page, name).is_visible()
@@ -74,10 +63,8 @@ def test_tabs_show_one_kind(admin_page, server):
     assert admin_page.locator(".unit-tabs a.active").inner_text() == "Targets"
 
 
-def test_operator_stops_a_unit_from_the_list(operator_page, server, units):
-    name = units.write(SLEEPER)
-    units.systemctl("daemon-reload")
-    units.systemctl("start", name)
+def test_operator_stops_a_unit_from_the_list(operator_page, server, scratch_units):
+    name = scratch_units.install(SLEEPER, start=True)
     operator_page.goto(f"{server.url}/user/units/")
     wait_row_state(operator_page, name, "active")
     operator_page.once("dialog", lambda dialog: dialog.accept())
@@ -86,15 +73,14 @@ def test_operator_stops_a_unit_from_the_list(operator_page, server, units):
     result.wait_for()
     assert result.get_attribute("data-result") == "done"
     wait_row_state(operator_page, name, "inactive")
-    assert units.systemctl("is-active", name, check=False).stdout.strip() == "inactive"
+    assert scratch_units.systemctl("is-active", name, check=False).stdout.strip() == "inactive"
     operator_page.goto(f"{server.url}/audit/?action=unit-stop")
     entry = operator_page.locator(".audit-entry", has_text=name).first
     assert entry.get_attribute("data-user") == "operator" and entry.get_attribute("data-result") == "done"
 
 
-def test_failed_start_shows_systemds_reason_and_the_state_turns_failed(admin_page, server, units):
-    name = units.write(FAILING)
-    units.systemctl("daemon-reload")
+def test_failed_start_shows_systemds_reason_and_the_state_turns_failed(admin_page, server, scratch_units):
+    name = scratch_units.install(FAILING)
     admin_page.goto(f"{server.url}/user/units/{name}/")
     state = admin_page.locator(f"#{dom_id(name)}-state")
     assert state.get_attribute("data-active") == "inactive"
@@ -108,14 +94,14 @@ def test_failed_start_shows_systemds_reason_and_the_state_turns_failed(admin_pag
     admin_page.wait_for_selector(f"#{dom_id(name)}-state[data-active=inactive]")
 
 
-def test_detail_shows_file_dropins_relationships_and_container_link(admin_page, server, units):
-    name = units.write(SLEEPER)
-    dropin = units.scope.unit_dir / f"{name}.d" / "10-web.conf"
+def test_detail_shows_file_dropins_relationships_and_container_link(admin_page, server, scratch_units):
+    name = scratch_units.write(SLEEPER)
+    dropin = scratch_units.scope.unit_dir / f"{name}.d" / "10-web.conf"
     dropin.parent.mkdir()
     dropin.write_text("[Unit]\nX-Podhouse-Container=phs-web\nAfter=basic.target\n")
-    units.systemctl("daemon-reload")
+    scratch_units.systemctl("daemon-reload")
     admin_page.goto(f"{server.url}/user/units/{name}/")
-    assert admin_page.locator(".unit-file-path").inner_text() == str(units.scope.unit_dir / name)
+    assert admin_page.locator(".unit-file-path").inner_text() == str(scratch_units.scope.unit_dir / name)
     assert "ExecStart=/bin/sleep 1000" in admin_page.locator(".unit-file-text").inner_text()
     assert str(dropin) in admin_page.locator(".unit-dropin-path").inner_text()
     assert "X-Podhouse-Container=phs-web" in admin_page.locator(".unit-dropin-text").inner_text()
@@ -135,10 +121,8 @@ def test_unknown_unit_is_a_clear_404(admin_page, server):
     assert response.status == 404
 
 
-def test_viewer_sees_no_actions_and_a_forged_post_is_refused_and_audited(viewer_page, server, units):
-    name = units.write(SLEEPER)
-    units.systemctl("daemon-reload")
-    units.systemctl("start", name)
+def test_viewer_sees_no_actions_and_a_forged_post_is_refused_and_audited(viewer_page, server, scratch_units):
+    name = scratch_units.install(SLEEPER, start=True)
     viewer_page.goto(f"{server.url}/user/units/")
     wait_row_state(viewer_page, name, "active")
     assert viewer_page.locator("#units-body button").count() == 0
@@ -151,16 +135,15 @@ def test_viewer_sees_no_actions_and_a_forged_post_is_refused_and_audited(viewer_
         return [r.status, await r.text()];
     }""", f"/user/units/{name}/stop/")
     assert status == 403 and "operate permission" in text
-    assert units.systemctl("is-active", name, check=False).stdout.strip() == "active"
+    assert scratch_units.systemctl("is-active", name, check=False).stdout.strip() == "active"
     viewer_page.goto(f"{server.url}/audit/?result=refused&action=unit-stop")
     entry = viewer_page.locator(".audit-entry", has_text=name).first
     assert entry.get_attribute("data-user") == "viewer"
     assert re.search(r"POST /user/units/.+/stop/", entry.locator(".audit-detail").inner_text())
 
 
-def test_page_shows_a_banner_during_daemon_reexec_and_recovers(admin_page, server, units):
-    name = units.write(SLEEPER)
-    units.systemctl("daemon-reload")
+def test_page_shows_a_banner_during_daemon_reexec_and_recovers(admin_page, server, scratch_units):
+    name = scratch_units.install(SLEEPER)
     admin_page.goto(f"{server.url}/user/units/")
     wait_row_state(admin_page, name, "inactive")
     admin_page.wait_for_timeout(300)  # the websocket is up
@@ -171,9 +154,9 @@ def test_page_shows_a_banner_during_daemon_reexec_and_recovers(admin_page, serve
             if (!banner.classList.contains('hidden')) window.bannerTexts.push(banner.textContent);
         }).observe(document.body, {subtree: true, childList: true, attributes: true});
     }""")
-    units.systemctl("daemon-reexec")
+    scratch_units.systemctl("daemon-reexec")
     admin_page.wait_for_function("window.bannerTexts.length > 0")
     admin_page.wait_for_selector("#live-banner.hidden", state="attached")
     assert "re-executing" in admin_page.evaluate("window.bannerTexts[0]")
-    units.systemctl("start", name)
+    scratch_units.systemctl("start", name)
     wait_row_state(admin_page, name, "active")

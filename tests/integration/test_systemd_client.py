@@ -42,6 +42,14 @@ class ScratchUnits:
         self.paths.append(path)
         return name
 
+    def install(self, text: str, start: bool = False) -> str:
+        """write, then daemon-reload (and start) with systemctl, as another process would."""
+        name = self.write(text)
+        self.systemctl("daemon-reload")
+        if start:
+            self.systemctl("start", name)
+        return name
+
     def systemctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run(["systemctl", "--user", *args], env=self.scope.child_env(),
                               capture_output=True, text=True, check=check)
@@ -64,7 +72,8 @@ class ScratchUnits:
 
 
 @pytest.fixture
-def test_units(user_scope):
+def scratch_units(user_scope):
+    """Imported by the other units test modules (watcher, e2e) as their fixture."""
     units = ScratchUnits(user_scope)
     yield units
     units.remove()
@@ -76,17 +85,17 @@ async def manager(user_scope):
         yield manager
 
 
-async def test_list_units_and_files_together(manager, test_units):
-    name = test_units.write(SLEEPER)
+async def test_list_units_and_files_together(manager, scratch_units):
+    name = scratch_units.write(SLEEPER)
     await manager.daemon_reload()
     rows = await manager.list_all()
     assert rows[name].file_state == "disabled"
-    assert rows[name].file_path == str(test_units.scope.unit_dir / name)
+    assert rows[name].file_path == str(scratch_units.scope.unit_dir / name)
     assert "dbus.service" in rows and rows["dbus.service"].active_state == "active"
 
 
-async def test_start_restart_reload_stop(manager, test_units):
-    name = test_units.write(SLEEPER)
+async def test_start_restart_reload_stop(manager, scratch_units):
+    name = scratch_units.write(SLEEPER)
     await manager.daemon_reload()
     started = await manager.start(name)
     assert (started.ok, started.result) == (True, "done")
@@ -101,8 +110,8 @@ async def test_start_restart_reload_stop(manager, test_units):
     assert await manager.active_state(name) == "inactive"
 
 
-async def test_failing_unit_reports_systemds_reason(manager, test_units):
-    name = test_units.write(FAILING)
+async def test_failing_unit_reports_systemds_reason(manager, scratch_units):
+    name = scratch_units.write(FAILING)
     await manager.daemon_reload()
     outcome = await manager.start(name)
     assert not outcome.ok
@@ -114,8 +123,8 @@ async def test_failing_unit_reports_systemds_reason(manager, test_units):
     assert await manager.active_state(name) == "inactive"
 
 
-async def test_reload_of_a_stopped_unit_is_invalid(manager, test_units):
-    name = test_units.write(SLEEPER)
+async def test_reload_of_a_stopped_unit_is_invalid(manager, scratch_units):
+    name = scratch_units.write(SLEEPER)
     await manager.daemon_reload()
     outcome = await manager.reload(name)
     assert outcome.result == "invalid" and "not active" in outcome.message
@@ -134,8 +143,8 @@ async def test_bad_unit_name_is_systemds_error(manager):
     assert caught.value.name.startswith("org.freedesktop")
 
 
-async def test_enable_disable_mask_unmask(manager, test_units):
-    name = test_units.write(SLEEPER)
+async def test_enable_disable_mask_unmask(manager, scratch_units):
+    name = scratch_units.write(SLEEPER)
     await manager.daemon_reload()
     enabled = await manager.enable(name)
     assert enabled.ok and any(c.kind == "symlink" for c in enabled.changes)
@@ -148,10 +157,10 @@ async def test_enable_disable_mask_unmask(manager, test_units):
         await manager.mask(name)
 
 
-async def test_mask_and_unmask_a_unit_without_a_local_file(manager, test_units):
+async def test_mask_and_unmask_a_unit_without_a_local_file(manager, scratch_units):
     # Mask a name that has no file of its own: systemd writes a /dev/null link.
     name = f"phs-{secrets.token_hex(4)}-masked.service"
-    test_units.paths.append(test_units.scope.unit_dir / name)
+    scratch_units.paths.append(scratch_units.scope.unit_dir / name)
     masked = await manager.mask(name)
     assert any(c.kind == "symlink" and c.destination == "/dev/null" for c in masked.changes)
     assert (await manager.list_unit_files())[name][1] == "masked"
@@ -162,22 +171,22 @@ async def test_mask_and_unmask_a_unit_without_a_local_file(manager, test_units):
     assert name not in await manager.list_unit_files()
 
 
-async def test_enable_without_install_section_says_so(manager, test_units):
-    name = test_units.write(FAILING)
+async def test_enable_without_install_section_says_so(manager, scratch_units):
+    name = scratch_units.write(FAILING)
     await manager.daemon_reload()
     outcome = await manager.enable(name)
     assert not outcome.ok and "no installation config" in outcome.message
 
 
-async def test_unit_file_with_dropins_and_container_marker(manager, test_units):
-    name = test_units.write(SLEEPER)
-    dropin = test_units.scope.unit_dir / f"{name}.d" / "podhouse.conf"
+async def test_unit_file_with_dropins_and_container_marker(manager, scratch_units):
+    name = scratch_units.write(SLEEPER)
+    dropin = scratch_units.scope.unit_dir / f"{name}.d" / "podhouse.conf"
     dropin.parent.mkdir()
     dropin.write_text("[Service]\nEnvironment=PODMAN_SYSTEMD_UNIT=%n\nX-Podhouse-Container=phs-web\n")
     await manager.daemon_reload()
     props = await manager.unit_properties(name)
     unit_file = read_unit_file(props["FragmentPath"], props["DropInPaths"])
-    assert unit_file.path == str(test_units.scope.unit_dir / name)
+    assert unit_file.path == str(scratch_units.scope.unit_dir / name)
     assert unit_file.dropins == [(str(dropin), dropin.read_text())]
     link = container_link(unit_file.combined())
     assert (link.kind, link.name) == ("container", "phs-web")

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from dashboard.unit_watch import UnitWatch, kind_group, status_group, unit_group
-from tests.integration.test_systemd_client import SLEEPER, ScratchUnits
+from tests.integration.test_systemd_client import SLEEPER, scratch_units  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.integration
 WAIT = 10.0
@@ -45,13 +45,6 @@ def row_event(scope_name, unit, **state):
 
 
 @pytest.fixture
-def test_units(user_scope):
-    units = ScratchUnits(user_scope)
-    yield units
-    units.remove()
-
-
-@pytest.fixture
 async def watch(user_scope):
     layer = RecordingLayer()
     watch = UnitWatch(user_scope, layer)
@@ -65,21 +58,21 @@ async def systemctl(units, *args):
     return await asyncio.to_thread(units.systemctl, *args)
 
 
-async def test_lists_once_then_lives_on_signals(watch, test_units):
-    name = test_units.write(SLEEPER)
-    await systemctl(test_units, "daemon-reload")
+async def test_lists_once_then_lives_on_signals(watch, scratch_units):
+    name = scratch_units.write(SLEEPER)
+    await systemctl(scratch_units, "daemon-reload")
     layer = watch.layer
     await layer.wait_for(row_event("user", name, file_state="disabled"))
     lists_before, get_all_before = watch.counts["lists"], watch.counts["get_all"]
 
     since = len(layer.sent)
-    await systemctl(test_units, "start", name)
+    await systemctl(scratch_units, "start", name)
     await layer.wait_for(row_event("user", name, active_state="active", sub_state="running"), since)
     # The per-unit group hears it too.
     assert any(g == unit_group("user", name) and m["rows"][name]["active_state"] == "active"
                for g, m in layer.sent)
     since = len(layer.sent)
-    await systemctl(test_units, "stop", name)
+    await systemctl(scratch_units, "stop", name)
     await layer.wait_for(row_event("user", name, active_state="inactive"), since)
     assert watch.counts["lists"] == lists_before, "start/stop must not list again"
     # Only pages of services hear of a service.
@@ -89,63 +82,63 @@ async def test_lists_once_then_lives_on_signals(watch, test_units):
     assert watch.rows[name].active_state == "inactive"
 
 
-async def test_enable_is_seen_through_unit_files_changed(watch, test_units):
-    name = test_units.write(SLEEPER)
-    await systemctl(test_units, "daemon-reload")
+async def test_enable_is_seen_through_unit_files_changed(watch, scratch_units):
+    name = scratch_units.write(SLEEPER)
+    await systemctl(scratch_units, "daemon-reload")
     await watch.layer.wait_for(row_event("user", name, file_state="disabled"))
     since = len(watch.layer.sent)
-    await systemctl(test_units, "enable", name)
+    await systemctl(scratch_units, "enable", name)
     await watch.layer.wait_for(row_event("user", name, file_state="enabled"), since)
 
 
-async def test_daemon_reload_is_muted_then_listed_again(watch, test_units):
+async def test_daemon_reload_is_muted_then_listed_again(watch, scratch_units):
     lists_before = watch.counts["lists"]
-    name = test_units.write(SLEEPER)
-    await systemctl(test_units, "daemon-reload")
+    name = scratch_units.write(SLEEPER)
+    await systemctl(scratch_units, "daemon-reload")
     await watch.layer.wait_for(row_event("user", name, file_state="disabled"))
     assert watch.counts["lists"] == lists_before + 1
     # A deleted unit file leaves the list at the next reload.
-    test_units.systemctl("stop", name, check=False)
-    (test_units.scope.unit_dir / name).unlink()
-    await systemctl(test_units, "daemon-reload")
+    scratch_units.systemctl("stop", name, check=False)
+    (scratch_units.scope.unit_dir / name).unlink()
+    await systemctl(scratch_units, "daemon-reload")
     await watch.layer.wait_for(lambda g, m: m["type"] == "units.rows" and m["rows"].get(name, 0) is None)
     assert name not in watch.rows
 
 
-async def test_changed_since_gives_what_a_page_missed(watch, test_units):
+async def test_changed_since_gives_what_a_page_missed(watch, scratch_units):
     rendered_at = watch.version
-    name = test_units.write(SLEEPER)
-    await systemctl(test_units, "daemon-reload")
-    await systemctl(test_units, "start", name)
+    name = scratch_units.write(SLEEPER)
+    await systemctl(scratch_units, "daemon-reload")
+    await systemctl(scratch_units, "start", name)
     await watch.layer.wait_for(row_event("user", name, active_state="active"))
     missed = watch.changed_since(rendered_at)
     assert missed[name]["active_state"] == "active"
     assert all(watch.versions[n] > rendered_at for n in missed)
 
 
-async def test_survives_daemon_reexec(watch, test_units):
-    name = test_units.write(SLEEPER)
-    await systemctl(test_units, "daemon-reload")
+async def test_survives_daemon_reexec(watch, scratch_units):
+    name = scratch_units.write(SLEEPER)
+    await systemctl(scratch_units, "daemon-reload")
     await watch.layer.wait_for(row_event("user", name, file_state="disabled"))
     since = len(watch.layer.sent)
-    await systemctl(test_units, "daemon-reexec")
+    await systemctl(scratch_units, "daemon-reexec")
     # Pages are told that contact is lost, then that it is back.
     lost = await watch.layer.wait_for(lambda g, m: g == status_group("user") and m["live"] is False, since)
     await watch.layer.wait_for(lambda g, m: g == status_group("user") and m["live"] is True, lost)
     assert watch.live
     # And signals flow again on the new manager.
-    await systemctl(test_units, "start", name)
+    await systemctl(scratch_units, "start", name)
     await watch.layer.wait_for(row_event("user", name, active_state="active"))
 
 
-async def test_reconnects_when_the_bus_connection_drops(watch, test_units):
+async def test_reconnects_when_the_bus_connection_drops(watch, scratch_units):
     reconnects = watch.counts["reconnects"]
     since = len(watch.layer.sent)
     watch.manager.bus.disconnect()
     lost = await watch.layer.wait_for(lambda g, m: g == status_group("user") and m["live"] is False, since)
     await watch.layer.wait_for(lambda g, m: g == status_group("user") and m["live"] is True, lost)
     assert watch.counts["reconnects"] == reconnects + 1
-    name = test_units.write(SLEEPER)
-    await systemctl(test_units, "daemon-reload")
-    await systemctl(test_units, "start", name)
+    name = scratch_units.write(SLEEPER)
+    await systemctl(scratch_units, "daemon-reload")
+    await systemctl(scratch_units, "start", name)
     await watch.layer.wait_for(row_event("user", name, active_state="active"))
