@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 RECONNECT_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0, 5.0)
 READY_TIMEOUT = 5.0
+GONE_KEPT = 4096
 _DISCONNECTED = object()
 
 
@@ -63,7 +64,7 @@ class UnitWatch:
         self.ready = asyncio.Event()
         self.manager: SystemdManager | None = None
         self.counts = {"lists": 0, "get_all": 0, "signals": 0, "reconnects": 0}
-        self._seen: dict[str, UnitRow] = {}  # every unit ever seen, also after UnitRemoved
+        self._gone: dict[str, UnitRow] = {}  # units unloaded without a file, oldest first
         self._muted = False
         self._queue: asyncio.Queue = asyncio.Queue()
         self._changed: dict[str, bool] = {}  # unit -> still present, waiting to be sent
@@ -189,7 +190,7 @@ class UnitWatch:
     async def _unit_new(self, name: str, path: str) -> None:
         if name in self.rows:
             return
-        known = self._seen.get(name)
+        known = self._gone.pop(name, None)
         if known is not None:
             self._put(known)
             return
@@ -209,11 +210,8 @@ class UnitWatch:
             # Unloaded, not gone: the file stays and so does the row.
             self._put(dataclasses.replace(row, active_state="inactive", sub_state="dead"))
         else:
-            self._seen[name] = row
-            del self.rows[name]
-            self.version += 1
-            self.versions[name] = self.version
-            self._changed[name] = False
+            self._gone[name] = row
+            self._forget_removed(name)
 
     def _put(self, row: UnitRow) -> None:
         old = self.rows.get(row.name)
@@ -222,7 +220,6 @@ class UnitWatch:
         elif old is not None:
             row.container = old.container
         self.rows[row.name] = row
-        self._seen[row.name] = row
         if old is None or old.state_key() != row.state_key():
             self.version += 1
             self.versions[row.name] = self.version
@@ -251,11 +248,23 @@ class UnitWatch:
                 self._put(UnitRow(name=name, load_state="not-loaded", file_path=path, file_state=state))
 
     def _unit_removed_for_good(self, name: str) -> None:
-        self._seen.pop(name, None)
+        self._gone.pop(name, None)
+        self._forget_removed(name)
+
+    def _forget_removed(self, name: str) -> None:
         del self.rows[name]
         self.version += 1
         self.versions[name] = self.version
         self._changed[name] = False
+        # Transient units (scopes of every container run, ...) come and go for ever:
+        # keep the newest few thousand of the gone ones.  A page older than that
+        # may keep a row of such a unit until it is reloaded.
+        if len(self._gone) > GONE_KEPT:
+            del self._gone[next(iter(self._gone))]
+        if len(self.versions) > len(self.rows) + GONE_KEPT:
+            removed = sorted((v, n) for n, v in self.versions.items() if n not in self.rows)
+            for _version, old in removed[:len(removed) // 2]:
+                del self.versions[old]
 
     # -- fan-out ----------------------------------------------------------------
     async def _flush(self) -> None:
