@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from dashboard import audit, scopes, unit_watch
 from dashboard.permissions import operator_required
-from dashboard.systemd import (ACTIONS, NoSuchUnit, SystemdError, container_link, manager_for,
+from dashboard.systemd import (ACTIONS, SystemdError, container_link, manager_for,
                                read_unit_file)
 
 KINDS = {"service": "Services", "socket": "Sockets", "timer": "Timers", "target": "Targets"}
@@ -134,15 +134,14 @@ def detail_context(scope_name: str, props: dict) -> dict:
 
 async def unit_detail(request, scope, name):
     scope_obj = scope_or_404(scope)
+    # The version first: a change while the properties are read is then sent again.
+    version = (await unit_watch.watch_for(scope_obj)).version
     try:
         props = await _unit_properties(scope_obj, name)
-    except NoSuchUnit as error:
+    except SystemdError as error:  # no such unit, or an invalid unit name
         raise Http404(error.message) from None
-    except SystemdError as error:  # e.g. an invalid unit name
-        raise Http404(error.message) from None
-    watch = await unit_watch.watch_for(scope_obj, wait=False)
     context = detail_context(scope, props)
-    context["version"] = watch.version
+    context["version"] = version
     return await sync_to_async(render)(request, "units/detail.html", context)
 
 

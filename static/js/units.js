@@ -1,6 +1,16 @@
-// Units list: filters by name/description, active state and file state, applied in
-// the page so that rows arriving over the websocket are filtered the same way.
+// Units pages: a banner while the live connection is down (htmx's ws extension
+// reconnects by itself), and the list's filters by name/description, active state
+// and file state, applied in the page so that rows arriving live are filtered too.
 (() => {
+  const banner = document.getElementById("live-banner");
+  const ours = (event) => ["units-live", "unit-live"].includes(event.target.id);
+  document.body.addEventListener("htmx:wsClose", (event) => {
+    if (!ours(event)) return;
+    banner.textContent = "Live updates disconnected; reconnecting…";
+    banner.classList.remove("hidden");
+  });
+  document.body.addEventListener("htmx:wsOpen", (event) => { if (ours(event)) banner.classList.add("hidden"); });
+
   const body = document.getElementById("units-body");
   if (!body) return;
   const name = document.getElementById("unit-filter-name");
