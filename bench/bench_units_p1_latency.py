@@ -119,6 +119,8 @@ def main():
             print(f"  settled  {percentiles(settled)}")
         finally:
             subprocess.run(["systemctl", "--user", "stop", name], env=scope.child_env())
+            subprocess.run(["systemctl", "--user", "reset-failed", name], env=scope.child_env(),
+                           stderr=subprocess.DEVNULL)
             unit_file.unlink(missing_ok=True)
             subprocess.run(["systemctl", "--user", "daemon-reload"], env=scope.child_env())
 
