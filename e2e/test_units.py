@@ -160,3 +160,19 @@ def test_page_shows_a_banner_during_daemon_reexec_and_recovers(admin_page, serve
     assert "re-executing" in admin_page.evaluate("window.bannerTexts[0]")
     scratch_units.systemctl("start", name)
     wait_row_state(admin_page, name, "active")
+
+
+def test_detail_actions_follow_the_state_live(operator_page, server, scratch_units):
+    name = scratch_units.install(SLEEPER)
+    operator_page.goto(f"{server.url}/user/units/{name}/")
+    actions = operator_page.locator(".unit-actions button")
+    assert actions.evaluate_all("bs => bs.map(b => b.dataset.action)") == ["start", "enable", "mask"]
+    operator_page.locator(".unit-actions button[data-action=start]").click()
+    operator_page.wait_for_selector(f"#{dom_id(name)}-state[data-active=active]")
+    assert operator_page.locator("#unit-result .job-result").get_attribute("data-result") == "done"
+    assert actions.evaluate_all("bs => bs.map(b => b.dataset.action)") == ["stop", "restart", "reload", "enable", "mask"]
+    operator_page.once("dialog", lambda dialog: dialog.accept())
+    operator_page.locator(".unit-actions button[data-action=stop]").click()
+    operator_page.wait_for_selector(f"#{dom_id(name)}-state[data-active=inactive]")
+    operator_page.wait_for_selector("#unit-result .job-result[data-action=stop][data-result=done]")
+    assert scratch_units.systemctl("is-active", name, check=False).stdout.strip() == "inactive"

@@ -112,6 +112,24 @@ def unit_facts(props: dict) -> list[tuple[str, str]]:
     return facts
 
 
+def available_actions(props: dict) -> list[str]:
+    """The actions that make sense in the unit's present state, in ACTIONS' order."""
+    active, file_state = props.get("ActiveState", ""), props.get("UnitFileState", "")
+    running = active in ("active", "activating", "reloading")
+    offered = {
+        "start": not running and file_state != "masked",
+        "stop": running or active == "deactivating",
+        "restart": running,
+        "reload": running and bool(props.get("CanReload")),
+        "reset-failed": active == "failed",
+        "enable": file_state in ("disabled", "linked", "indirect"),
+        "disable": file_state in ("enabled", "enabled-runtime", "linked", "linked-runtime", "alias"),
+        "mask": file_state not in ("masked", "masked-runtime"),
+        "unmask": file_state in ("masked", "masked-runtime"),
+    }
+    return [action for action in ACTIONS if offered[action]]
+
+
 async def _unit_properties(scope_obj, name: str) -> dict:
     watch = await unit_watch.watch_for(scope_obj)
     if watch.live and watch.manager is not None:
@@ -127,7 +145,7 @@ def detail_context(scope_name: str, props: dict) -> dict:
         "scope": scope_name, "name": name, "props": props, "facts": unit_facts(props),
         "relationships": [(rel, props[rel]) for rel in RELATIONSHIPS if props.get(rel)],
         "unit_file": unit_file, "container": container_link(unit_file.combined()),
-        "actions": [(a, CONFIRM[a].format(name=name) if a in CONFIRM else "") for a in ACTIONS],
+        "actions": [(a, CONFIRM[a].format(name=name) if a in CONFIRM else "") for a in available_actions(props)],
         "row_id": dom_id(name), "kind": name.rpartition(".")[2],
     }
 

@@ -103,3 +103,13 @@ def test_audit_page_filters(client):
     assert targets("/audit/?q=nothing-like-this") == []
     page = client.get("/audit/?q=nothing-like-this").content.decode()
     assert "No entries match these filters" in page
+
+
+def test_available_actions_follow_the_state():
+    from dashboard.views.units import available_actions
+    assert available_actions({"ActiveState": "inactive", "UnitFileState": "disabled"}) == ["start", "enable", "mask"]
+    assert available_actions({"ActiveState": "active", "UnitFileState": "enabled", "CanReload": True}) == [
+        "stop", "restart", "reload", "disable", "mask"]
+    assert "reload" not in available_actions({"ActiveState": "active", "CanReload": False})
+    assert available_actions({"ActiveState": "failed", "UnitFileState": "static"}) == ["start", "reset-failed", "mask"]
+    assert available_actions({"ActiveState": "inactive", "UnitFileState": "masked"}) == ["unmask"]
