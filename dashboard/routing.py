@@ -26,3 +26,9 @@ websocket_urlpatterns += [
     path("ws/units/<str:scope>/", UnitsConsumer.as_asgi()),
     path("ws/units/<str:scope>/unit/", UnitConsumer.as_asgi()),
 ]
+
+from dashboard.consumers.services import ServiceStateConsumer  # noqa: E402
+
+websocket_urlpatterns += [
+    path("ws/services/<str:scope>/state/", ServiceStateConsumer.as_asgi()),
+]

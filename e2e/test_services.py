@@ -1,16 +1,28 @@
 """Run as a systemd service, from a browser: the dialog, its live preview, Generate
 and enable until active, bad input, the services list with remove; viewers see no
 button and are refused."""
+import asyncio
 import secrets
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from dashboard import scopes, services
 from e2e.conftest import VIEWER, log_in
 
 pytestmark = pytest.mark.e2e
 
 BUSYBOX = "localhost/busybox:latest"
+
+
+def remove_services(prefix: str) -> None:
+    """Undo what a test made (Playwright's loop owns this thread: run in another)."""
+    scope = scopes.get_scope("user")
+    for service in [s for s in services.podhouse_services(scope) if s.startswith(prefix)]:
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, services.remove(scope, service)).result()
+    subprocess.run(["podman", "rm", "-f", "-t", "0", prefix], capture_output=True)
 
 
 @pytest.fixture
@@ -19,13 +31,7 @@ def container(server):
     subprocess.run(["podman", "create", "--stop-timeout=1", "--name", name, "-e", "NOTE=50% off $now",
                     BUSYBOX, "sleep", "100000"], check=True, capture_output=True)
     yield name
-    from dashboard import scopes, services
-    import asyncio
-
-    scope = scopes.get_scope("user")
-    for service in [s for s in services.podhouse_services(scope) if s.startswith(name)]:
-        asyncio.run(services.remove(scope, service))
-    subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True)
+    remove_services(name)
 
 
 def _open_dialog(page, server, name):
@@ -78,8 +84,6 @@ def test_bad_input_is_explained_and_nothing_is_written(operator_page, server, co
     assert "podman 5.0" in errors and "Nothing was written" in errors
     page.click("#service-submit")
     page.wait_for_selector("#service-result #service-errors")
-    from dashboard import scopes, services
-
     assert not [s for s in services.podhouse_services(scopes.get_scope("user")) if s.startswith(container)]
 
 
@@ -95,3 +99,25 @@ def test_viewer_sees_no_button_and_cannot_enable(page, server, container):
     assert status == 403
     assert subprocess.run(["podman", "inspect", container, "--format", "{{.State.Status}}"],
                           capture_output=True, text=True).stdout.strip() == "created"
+
+
+def test_state_follows_the_unit_live_and_a_failure_shows_the_journal(operator_page, server):
+    """The container lives a moment, then fails: the outcome's badge turns to failed
+    by itself (websocket) and the unit's journal lines appear."""
+    name = f"phg-{secrets.token_hex(3)}"
+    subprocess.run(["podman", "create", "--name", name, BUSYBOX, "sh", "-c", f"sleep 2; echo {name} gives up; exit 3"],
+                   check=True, capture_output=True)
+    page = operator_page
+    try:
+        _open_dialog(page, server, name)
+        page.select_option("#service-format", "classic")
+        page.select_option("#service-restart", "no")
+        page.wait_for_function("document.querySelector('#service-preview .service-file-text').innerText.includes('Restart=no')")
+        page.click("#service-submit")
+        page.wait_for_selector("#service-outcome")
+        assert page.inner_text("#service-state") == "active"
+        page.wait_for_function("document.querySelector('#service-state').innerText === 'failed'", timeout=20_000)
+        page.wait_for_selector("#service-journal-live")
+        assert f"{name} gives up" in page.inner_text("#service-journal-live")
+    finally:
+        remove_services(name)

@@ -3,6 +3,8 @@
 regenerate)."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.http import Http404, HttpResponse
 from django.urls import path
 from django.utils.html import escape
@@ -84,6 +86,9 @@ async def enable(request, scope, kind, name):
         await audit.arecord(user, "service-enable", scope=scope, target=f"{kind}/{name}", result="refused",
                             detail=context.get("problem") or str(context.get("errors")))
         return await arender(request, "services/_preview.html", context)
+    # The outcome's badge then follows the unit live, from the watcher's version
+    # before anything changed: no state change in between is missed.
+    watch = await watch_for(scope_obj, wait=False)
     try:
         outcome = await services.enable_preview(scope_obj, found, confirmed=request.POST.get("confirm") == "yes")
     except install.NeedsConfirmation as error:
@@ -99,8 +104,9 @@ async def enable(request, scope, kind, name):
     await audit.arecord(user, "service-enable", scope=scope, target=f"{kind}/{name}",
                         result="ok" if outcome.ok else "failed",
                         detail=f"{found.units.format} {outcome.service}: {outcome.state}. {outcome.message}")
+    live_url = f"/ws/services/{scope}/state/?name={quote(outcome.service)}&since={watch.version}"
     return await arender(request, "services/_outcome.html", {"scope": scope, "outcome": outcome,
-                                                              "format": found.units.format})
+                                                              "format": found.units.format, "live_url": live_url})
 
 
 async def service_list(request, scope):

@@ -1,10 +1,10 @@
 """The generate-and-enable flow against the real podman, systemd and journald:
 enable, pod ordering and stop, failure with journal lines, foreign files, remove."""
-import asyncio
 import secrets
 import subprocess
 
 import pytest
+import pytest_asyncio
 
 from dashboard import services
 from dashboard.systemd import manager_for
@@ -23,12 +23,12 @@ def podman(*args: str) -> str:
     return done.stdout.strip()
 
 
-@pytest.fixture
-def name(host_stack, user_scope):
+@pytest_asyncio.fixture
+async def name(host_stack, user_scope):
     prefix = f"phg-{secrets.token_hex(3)}"
     yield prefix
     for service in [s for s in services.podhouse_services(user_scope) if s.startswith(prefix)]:
-        asyncio.run(services.remove(user_scope, service))
+        await services.remove(user_scope, service)
     subprocess.run(["sh", "-c", f"podman pod rm -f -t 0 $(podman pod ls -q --filter name=^{prefix}) 2>/dev/null; "
                                 f"podman rm -f -t 0 $(podman ps -aq --filter name=^{prefix}) >/dev/null 2>&1"],
                    capture_output=True)
@@ -125,6 +125,8 @@ async def test_foreign_file_is_not_overwritten_without_confirmation(name, user_s
         assert outcome.ok
         backup = foreign.with_name(foreign.name + install.BACKUP_SUFFIX)
         assert backup.read_text() == "[Service]\nExecStart=/bin/true\n"
+        await services.remove(user_scope, f"{name}.service")  # stops the unit, then its files go
+        assert not backup.exists()
     finally:
         foreign.unlink(missing_ok=True)
 
