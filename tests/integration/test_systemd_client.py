@@ -191,3 +191,20 @@ async def test_unit_file_with_dropins_and_container_marker(manager, scratch_unit
     link = container_link(unit_file.combined())
     assert (link.kind, link.name) == ("container", "phs-web")
     assert os.path.basename(props["FragmentPath"]) == name
+
+
+async def test_quadlet_unit_is_linked_to_its_container(manager, user_scope):
+    stem = f"phs-{secrets.token_hex(4)}"
+    source = user_scope.quadlet_dir / f"{stem}.container"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_text("[Container]\nImage=localhost/busybox:latest\nExec=sleep 1000\n")
+    try:
+        await manager.daemon_reload()
+        path, state = (await manager.list_unit_files())[f"{stem}.service"]
+        assert state == "generated"
+        link = container_link(read_unit_file(path).text)
+        assert (link.kind, link.name, link.how) == ("container", f"systemd-{stem}", "quadlet")
+    finally:
+        source.unlink()
+        await manager.daemon_reload()
+    assert f"{stem}.service" not in await manager.list_unit_files()
