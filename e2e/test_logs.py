@@ -36,7 +36,7 @@ def container(host_stack):
 
 
 def shown_lines(page) -> list[str]:
-    return page.eval_on_selector_all(".log-pane .log-lines .ll", "els => els.map(e => e.lastChild.textContent)")
+    return page.eval_on_selector_all(".log-pane .log-lines .ll", "els => els.map(e => e.querySelector('.msg').textContent)")
 
 
 def pane_value(page, expression: str):
@@ -52,7 +52,7 @@ def test_container_lines_arrive_live_and_a_dropped_socket_resumes_without_gap_or
     pane_value(admin_page, "pane.ws.close()")
     admin_page.wait_for_function("document.querySelector('.log-pane').logPane.reconnects >= 1")
     admin_page.wait_for_function(
-        "[...document.querySelectorAll('.log-pane .ll')].some(e => e.lastChild.textContent === 'seq 600')",
+        "[...document.querySelectorAll('.log-pane .msg')].some(e => e.textContent === 'seq 600')",
         timeout=30_000)
     numbers = [int(NUMBERED.match(line).group(1)) for line in shown_lines(admin_page)]
     assert numbers == list(range(1, 601))

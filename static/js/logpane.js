@@ -13,8 +13,18 @@
   const CLOSE_LOGIN_REQUIRED = 4401;
   const FILTERS = ["priority", "since", "until", "text", "boot"];
 
+  const ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"};
+  const escape = (text) => String(text).replace(/[&<>"]/g, (c) => ESCAPES[c]);
+
   function stamp(us) {
     return new Date(us / 1000).toISOString().slice(0, 23).replace("T", " ");
+  }
+
+  // One line: [cursor, time_us, priority, origin, pid, message].
+  function html([, us, priority, origin, pid, message]) {
+    const who = pid ? `${origin}[${pid}]` : origin;
+    return `<div class="ll p${priority | 0}"><span class="ts">${stamp(us)}</span><span class="or">${escape(who)}</span>` +
+      `<span class="msg">${escape(message)}</span></div>`;
   }
 
   class LogPane {
@@ -28,6 +38,10 @@
       this.received = 0;      // lines received since the page opened
       this.reconnects = 0;
       this.lastCursor = null;
+      this.cursors = [];      // the cursor of each line in the DOM, in order
+      this.queue = [];        // batches received and not drawn yet
+      this.queued = 0;
+      this.frame = 0;
       this.follow = el.dataset.follow !== "false";
       this.stopped = false;
       this.ended = false;
@@ -86,7 +100,7 @@
         case "source": return this.showSource(message);
         case "end":
           this.ended = true;
-          return this.say(`${this.box.childElementCount} lines, not following`);
+          return this.say(`${this.received} lines, not following`);
         case "error": return this.showError(message.message);
       }
     }
@@ -109,51 +123,56 @@
       this.status.textContent = text;
     }
 
-    line(entry) {
-      const [cursor, us, priority, origin, pid, message] = entry;
-      const div = document.createElement("div");
-      div.className = `ll p${priority}`;
-      div.cursor = cursor;
-      const ts = document.createElement("span");
-      ts.className = "ts";
-      ts.textContent = stamp(us);
-      const who = document.createElement("span");
-      who.className = "or";
-      who.textContent = pid ? `${origin}[${pid}]` : origin;
-      div.append(ts, who, message);
-      return div;
-    }
-
+    // Lines are queued as they come and drawn once per animation frame, as one HTML
+    // string: work per frame is bounded by the lines kept, not by the lines received,
+    // so a flood never freezes the page.
     append(lines) {
       if (!lines.length) return;
       this.received += lines.length;
       this.lastCursor = lines[lines.length - 1][0];
+      this.queue.push(lines);
+      this.queued += lines.length;
+      while (this.queued - this.queue[0].length >= this.max) this.queued -= this.skip(this.queue.shift());
+      if (!this.frame) this.frame = requestAnimationFrame(() => this.flush());
+    }
+
+    skip(lines) {
+      this.dropped += lines.length;
+      return lines.length;
+    }
+
+    flush() {
+      this.frame = 0;
+      let lines = this.queue.length === 1 ? this.queue[0] : this.queue.flat();
+      this.queue = [];
+      this.queued = 0;
+      if (lines.length > this.max) {
+        this.skip(lines.slice(0, lines.length - this.max));
+        lines = lines.slice(lines.length - this.max);
+      }
       const box = this.box;
       const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
-      let shown = lines;
-      if (shown.length > this.max) {
-        this.dropped += shown.length - this.max;
-        shown = shown.slice(shown.length - this.max);
-      }
-      const fragment = document.createDocumentFragment();
-      for (const entry of shown) fragment.appendChild(this.line(entry));
-      box.appendChild(fragment);
+      box.insertAdjacentHTML("beforeend", lines.map(html).join(""));
+      for (const entry of lines) this.cursors.push(entry[0]);
       this.trim();
       if (atBottom) box.scrollTop = box.scrollHeight;
       if (this.follow) this.say(`following · ${this.received} lines received`);
+      this.el.dispatchEvent(new CustomEvent("logpane:drawn", {detail: lines}));
     }
 
     trim() {
-      const excess = this.box.childElementCount - this.max;
-      if (excess <= 0) return;
-      const range = document.createRange();
-      range.setStartBefore(this.box.firstElementChild);
-      range.setEndAfter(this.box.children[excess - 1]);
-      range.deleteContents();
-      this.dropped += excess;
+      const excess = this.cursors.length - this.max;
+      if (excess > 0) {
+        const range = document.createRange();
+        range.setStartBefore(this.box.firstElementChild);
+        range.setEndAfter(this.box.children[excess - 1]);
+        range.deleteContents();
+        this.cursors.splice(0, excess);
+        this.dropped += excess;
+      }
       const note = this.el.querySelector(".log-dropped");
       note.textContent = `${this.dropped} earlier lines left the view (the pane keeps the last ${this.max}); "Load earlier" brings them back.`;
-      note.classList.remove("hidden");
+      note.classList.toggle("hidden", !this.dropped);
     }
 
     prepend(lines, more) {
@@ -162,20 +181,17 @@
       if (!more) button.textContent = "Start of the log";
       if (!lines.length) return;
       // Lines asked for stay: the bound grows by what was fetched on purpose.
-      this.max = Math.max(this.max, this.box.childElementCount + lines.length);
+      this.max = Math.max(this.max, this.cursors.length + lines.length);
       this.dropped = Math.max(0, this.dropped - lines.length);
-      const fragment = document.createDocumentFragment();
-      for (const entry of lines) fragment.appendChild(this.line(entry));
-      this.box.prepend(fragment);
-      const note = this.el.querySelector(".log-dropped");
-      note.classList.toggle("hidden", !this.dropped);
+      this.box.insertAdjacentHTML("afterbegin", lines.map(html).join(""));
+      this.cursors.unshift(...lines.map((entry) => entry[0]));
+      this.trim();
     }
 
     loadEarlier() {
-      const first = this.box.firstElementChild;
-      if (!first) return;
+      if (!this.cursors.length) return;
       if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return this.say("not connected");
-      this.ws.send(JSON.stringify({earlier: first.cursor, lines: EARLIER_LINES}));
+      this.ws.send(JSON.stringify({earlier: this.cursors[0], lines: EARLIER_LINES}));
     }
 
     setFollow(on) {

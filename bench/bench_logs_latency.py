@@ -1,0 +1,187 @@
+"""P2: a container prints a numbered, timestamped line every millisecond for 10 s;
+how long until each line is in an open Chromium page's log pane (p50/p99/max), and
+are any lost?  Goal: p99 at most 100 ms, none lost.
+
+Run: .venv/bin/python bench/bench_logs_latency.py [--seconds 10] [--interval-us 1000]
+Starts its own daphne (e2e/conftest's server fixture) and Chromium; builds a tiny
+static "ticker" image (localhost/phl-ticker) with gcc the first time."""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+
+from dashboard import hoststack  # noqa: E402
+
+TICKER_IMAGE = "localhost/phl-ticker:latest"
+# Prints "seq N SECONDS.NANOSECONDS" (CLOCK_REALTIME, the same clock the browser's
+# Date.now() reads on this machine) every INTERVAL_US microseconds, COUNT times;
+# with interval 0 it prints as fast as it can through a full buffer.
+TICKER_C = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+int main(int argc, char **argv) {
+    long interval_us = atol(argv[1]), count = atol(argv[2]);
+    static char buffer[1 << 16];
+    setvbuf(stdout, buffer, interval_us ? _IOLBF : _IOFBF, sizeof buffer);
+    struct timespec next, now;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    for (long i = 1; i <= count; i++) {
+        if (interval_us) {
+            next.tv_nsec += interval_us * 1000;
+            while (next.tv_nsec >= 1000000000) { next.tv_nsec -= 1000000000; next.tv_sec++; }
+            clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+        }
+        clock_gettime(CLOCK_REALTIME, &now);
+        printf("seq %ld %ld.%09ld\n", i, (long)now.tv_sec, now.tv_nsec);
+    }
+    fflush(stdout);
+    return 0;
+}
+"""
+
+
+def ensure_ticker_image() -> None:
+    if subprocess.run(["podman", "image", "exists", TICKER_IMAGE]).returncode == 0:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder, "rootfs")
+        (root / "bin").mkdir(parents=True)
+        Path(folder, "ticker.c").write_text(TICKER_C)
+        subprocess.run(["gcc", "-O2", "-static", "-o", str(root / "bin/ticker"), str(Path(folder, "ticker.c"))],
+                       check=True)
+        tar = subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
+        subprocess.run(["podman", "import", "-", TICKER_IMAGE], stdin=tar.stdout, check=True,
+                       stdout=subprocess.DEVNULL)
+        tar.wait()
+
+
+class _TempFactory:
+    """What the e2e server fixture needs of pytest's tmp_path_factory."""
+
+    def __init__(self):
+        self.base = Path(tempfile.mkdtemp(prefix="phl-bench-"))
+
+    def mktemp(self, name: str) -> Path:
+        path = self.base / f"{name}-{uuid.uuid4().hex[:6]}"
+        path.mkdir()
+        return path
+
+    def getbasetemp(self) -> Path:
+        return self.base
+
+
+def use_host_stack():
+    """Bring the host stack up if needed; podman and journalctl run here then talk to it."""
+    state = hoststack.up(install=False)
+    os.environ.update(state.environment())
+    return state
+
+
+@contextlib.contextmanager
+def live_page():
+    """(server, page): daphne as the e2e tests run it, and a logged-in Chromium page."""
+    from playwright.sync_api import sync_playwright
+
+    from e2e import conftest as e2e
+
+    state = use_host_stack()
+    serve = e2e.server.__wrapped__(state, _TempFactory())
+    server = next(serve)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=e2e.CHROMIUM, args=e2e.CHROMIUM_ARGS)
+            page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+            page.set_default_timeout(60_000)
+            e2e.log_in(page, server, e2e.ADMIN)
+            yield server, page
+            browser.close()
+    finally:
+        with contextlib.suppress(StopIteration):
+            next(serve)
+
+
+# Installed in the page before the lines come: notes when each line is drawn.
+RECORDER = """(() => {
+window.phlArrivals = [];
+document.querySelector('.log-pane').addEventListener('logpane:drawn', (event) => {
+  const now = Date.now();
+  for (const line of event.detail) window.phlArrivals.push([line[5], now]);
+});
+})()"""
+
+
+def start_ticker(name: str, interval_us: int, count: int) -> None:
+    subprocess.run(["podman", "run", "-d", "--name", name, TICKER_IMAGE, "/bin/ticker", str(interval_us), str(count)],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def remove(name: str) -> None:
+    subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--interval-us", type=int, default=1000)
+    args = parser.parse_args()
+    count = int(args.seconds * 1e6 / args.interval_us)
+    use_host_stack()
+    ensure_ticker_image()
+    name = f"phl-bench-p2-{uuid.uuid4().hex[:8]}"
+    with live_page() as (server, page):
+        # The container must exist for the page to resolve it: start it sleeping first.
+        subprocess.run(["podman", "create", "--name", name, TICKER_IMAGE, "/bin/ticker", str(args.interval_us),
+                        str(count)], check=True, stdout=subprocess.DEVNULL)
+        try:
+            page.goto(f"{server.url}/user/logs/?kind=container&name={name}&follow=on")
+            page.evaluate(RECORDER)
+            page.wait_for_function("document.querySelector('.log-pane .log-status').textContent.startsWith('following')")
+            time.sleep(0.5)
+            subprocess.run(["podman", "start", name], check=True, stdout=subprocess.DEVNULL)
+            deadline = time.monotonic() + args.seconds + 60
+            while time.monotonic() < deadline:
+                received = page.evaluate("window.phlArrivals.length")
+                if received >= count:
+                    break
+                time.sleep(0.5)
+            time.sleep(1.0)  # anything late or doubled shows up now
+            arrivals = page.evaluate("window.phlArrivals")
+        finally:
+            remove(name)
+    numbers, latencies = [], []
+    for message, arrived_ms in arrivals:
+        _, number, stamp = message.split()
+        numbers.append(int(number))
+        latencies.append(arrived_ms - float(stamp) * 1000)
+    missing = sorted(set(range(1, count + 1)) - set(numbers))
+    duplicates = len(numbers) - len(set(numbers))
+    in_order = numbers == sorted(numbers)
+    print(f"P2 latency: {count} lines at one per {args.interval_us} us for {args.seconds:g} s")
+    print(f"  received {len(numbers)}  lost {len(missing)}  duplicated {duplicates}  in order {in_order}")
+    if latencies:
+        print(f"  latency ms  p50 {statistics.median(latencies):.1f}  p90 {percentile(latencies, 0.90):.1f}  "
+              f"p99 {percentile(latencies, 0.99):.1f}  max {max(latencies):.1f}  (goal: p99 <= 100)")
+    if missing:
+        print(f"  first lost: {missing[:10]}")
+
+
+if __name__ == "__main__":
+    main()
