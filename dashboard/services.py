@@ -277,11 +277,16 @@ def podhouse_services(scope: Scope) -> dict[str, MadeService]:
     return made
 
 
-async def remove(scope: Scope, service: str) -> Outcome:
-    """Stop, disable, remove the files, daemon-reload: nothing of the service is left."""
+def _made(scope: Scope, service: str) -> MadeService:
     made = podhouse_services(scope).get(service)
     if made is None:
         raise ServiceError(f"{service} is not a service Podhouse made in the {scope.name} scope")
+    return made
+
+
+async def remove(scope: Scope, service: str) -> Outcome:
+    """Stop, disable, remove the files, daemon-reload: nothing of the service is left."""
+    made = _made(scope, service)
     async with manager_for(scope) as manager:
         job = await manager.stop(service)
         if made.format == "classic":
@@ -296,9 +301,7 @@ async def remove(scope: Scope, service: str) -> Outcome:
 
 async def disable(scope: Scope, service: str) -> Outcome:
     """Stop and no longer start at boot; the files stay so it can be enabled again."""
-    made = podhouse_services(scope).get(service)
-    if made is None:
-        raise ServiceError(f"{service} is not a service Podhouse made in the {scope.name} scope")
+    made = _made(scope, service)
     async with manager_for(scope) as manager:
         job = await manager.stop(service)
         if made.format == "classic":

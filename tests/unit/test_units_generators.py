@@ -177,3 +177,21 @@ def test_uninstall_refuses_foreign_files(tmp_path):
     with pytest.raises(install.NotOurs):
         install.uninstall([foreign])
     assert foreign.exists()
+
+
+@pytest.mark.parametrize("module", [quadlet, classic])
+def test_dialog_options_reach_the_unit(module):
+    spec = container_spec(inspect(), IMAGE)
+    options = UnitOptions(unit_name="phg-web", restart="on-abnormal", restart_sec=2.5, start_timeout=30,
+                          stop_timeout=5, auto_update="registry", wanted_by="multi-user.target",
+                          after=["db.service"], requires=["db.service"], sdnotify="container")
+    lines = module.container_text(spec, options).splitlines()
+    for line in ("Restart=on-abnormal", "RestartSec=2.5", "TimeoutStartSec=30", "TimeoutStopSec=65",
+                 "WantedBy=multi-user.target", "After=db.service", "Requires=db.service"):
+        assert line in lines, (line, module.__name__)
+    text = "\n".join(lines)
+    if module is quadlet:
+        assert "AutoUpdate=registry" in lines and "Notify=true" in lines
+    else:
+        assert "io.containers.autoupdate=registry" in text and "--sdnotify=container" in text
+        assert "ExecStop=/usr/bin/podman stop --ignore -t 5 --cidfile=%t/%n.ctr-id" in lines
