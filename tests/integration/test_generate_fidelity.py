@@ -1,6 +1,7 @@
 """Fidelity: container -> unit -> the container systemd starts is the same container.
 
-34 containers (CLI- and API-created, 3 pods of 2-3 members, two images) are
+39 containers (CLI- and API-created, 3 pods of 2-3 members, one of them all
+through the API, two images) are
 created, inspected, and then for each format every one of them is generated,
 installed, started FOR REAL by systemd (all at once), inspected again and compared
 field by field with the original.  Both formats run against the real podman 4.3 and
@@ -90,6 +91,22 @@ def api_cases(p: str) -> dict[str, dict]:
     }
 
 
+def api_pod_members(p: str) -> dict[str, dict]:
+    return {f"{p}-podapi-1": {"image": BUSYBOX, "command": ["httpd", "-f", "-p", "8080"], "env": {"PORT": "8080"}},
+            f"{p}-podapi-2": {"image": BUSYBOX, "command": SLEEP, "labels": {"side": "car"}}}
+
+
+def pod_fingerprint(data: dict) -> dict:
+    ports = {port: sorted((b.get("HostIp") or "", b.get("HostPort") if b.get("HostPort") not in ("", "0") else "any")
+                          for b in bindings or [])
+             for port, bindings in ((data.get("InfraConfig") or {}).get("PortBindings") or {}).items()}
+    infra = data.get("InfraContainerID")
+    return {"name": data["Name"], "ports": ports,
+            "labels": {k: v for k, v in (data.get("Labels") or {}).items() if k != "PODMAN_SYSTEMD_UNIT"},
+            "members": sorted(c["Name"] for c in data.get("Containers") or [] if c["Id"] != infra),
+            "shared": sorted(data.get("SharedNamespaces") or [])}
+
+
 def pod_cases(p: str) -> dict[str, tuple[list[str], dict[str, list[str]]]]:
     return {
         f"{p}-poda": (["-p", "127.0.0.1::80", "--label", "tier=front end"],
@@ -142,11 +159,16 @@ async def _create_all(client: PodmanClient, p: str, image: str) -> dict:
     for pod, (pod_args, members) in pod_cases(p).items():
         podman("pod", "create", "--name", pod, *pod_args)
         await asyncio.gather(*(create_cli(n, a, pod) for n, a in members.items()))
+    await client.create_pod({"name": f"{p}-podapi", "labels": {"made": "api"},
+                             "portmappings": [{"host_ip": "127.0.0.1", "host_port": 0, "container_port": 8080}]})
+    for member, spec in api_pod_members(p).items():
+        await client.create_container({"name": member, "pod": f"{p}-podapi", **spec})
     snapshot = {"containers": {}, "pods": {}, "images": {}}
-    names = [*cli_cases(p, image), *api_cases(p)] + [m for _, ms in pod_cases(p).values() for m in ms]
+    names = [*cli_cases(p, image), *api_cases(p), *api_pod_members(p)] + [
+        m for _, ms in pod_cases(p).values() for m in ms]
     for name in names:
         snapshot["containers"][name] = await client.inspect_container(name)
-    for pod in pod_cases(p):
+    for pod in [*pod_cases(p), f"{p}-podapi"]:
         snapshot["pods"][pod] = await client.inspect_pod(pod)
     for ref in (BUSYBOX, image):
         snapshot["images"][ref] = await client.inspect_image(ref)
@@ -215,12 +237,13 @@ async def _run_format(fmt: str, p: str, image: str, user_scope) -> tuple[dict, d
                            for name, u in generated.items()}
                 after = {name: await client.inspect_container(name) for name in snapshot["containers"]
                          if name in generated or snapshot["containers"][name].get("Pod")}
+                after_pods = {name: await client.inspect_pod(name) for name in snapshot["pods"]}
         finally:
             await _stop_units(user_scope, [s for u in generated.values() for s in u.services], list(snapshot["containers"]))
             install.uninstall([p_.path for p_ in planned])
             async with manager_for(user_scope) as manager:
                 await manager.daemon_reload()
-        return snapshot, {"after": after, "restart": restart, "generated": generated, "refused": refused}, failures
+        return snapshot, {"after": after, "after_pods": after_pods, "restart": restart, "generated": generated, "refused": refused}, failures
 
 
 @pytest.mark.parametrize("fmt", ["quadlet", "classic"])
@@ -228,7 +251,7 @@ async def test_started_service_runs_the_same_container(fmt, prefix, user_scope):
     p, image = prefix
     snapshot, result, failures = await _run_format(fmt, p, image, user_scope)
     assert not failures, failures
-    assert len(snapshot["containers"]) >= 30
+    assert len(snapshot["containers"]) >= 30 and len(snapshot["pods"]) == 3
     if fmt == "quadlet":  # only the command Quadlet cannot carry is refused
         assert list(result["refused"]) == [f"{p}-empty"]
     else:
@@ -247,10 +270,12 @@ async def test_started_service_runs_the_same_container(fmt, prefix, user_scope):
             mismatches[name] = diff
         assert (new["Config"].get("Labels") or {}).get("PODMAN_SYSTEMD_UNIT"), f"{name} is not run by a unit"
     assert not mismatches, json.dumps(mismatches, indent=1, default=str)
-    # Pods: same name, ports, labels and members.
+    # Pods: a new pod of the same name, ports, labels, namespaces and members.
     for pod_name, pod in snapshot["pods"].items():
-        member_pods = {result["after"][m]["Pod"] for m in pod_spec(pod).members}
-        assert len(member_pods) == 1 and member_pods != {pod["Id"]}
+        new_pod = result["after_pods"][pod_name]
+        assert new_pod["Id"] != pod["Id"]
+        assert pod_fingerprint(new_pod) == pod_fingerprint(pod)
+        assert {result["after"][m]["Pod"] for m in pod_spec(pod).members} == {new_pod["Id"]}
     # systemd took over the restart policy.
     assert result["restart"][f"{p}-always"] == "always"
     assert result["restart"][f"{p}-onfail"] == "on-failure"
