@@ -62,10 +62,18 @@ def test_generate_and_enable_from_the_container_page(operator_page, server, cont
                              capture_output=True, text=True, check=True).stdout.strip()
     assert inspect == f"{container}.service"
 
-    # The services list shows it; Remove takes it all away.
+    # The services list shows it; Regenerate shows the diff; Remove takes it all away.
     page.goto(f"{server.url}/user/services/")
     row = page.locator(f"tr[data-service='{container}.service']")
     assert "classic" in row.inner_text() and "active" in row.inner_text()
+    row.locator("button[data-action=regenerate]").click()
+    page.wait_for_selector("#service-dialog .note")
+    assert f"{container}.service" in page.inner_text("#service-dialog .note")
+    page.select_option("#service-format", "classic")
+    page.select_option("#service-restart", "on-failure")
+    page.wait_for_function("(document.querySelector('#service-preview .service-diff') || {}).innerText?.includes('+Restart=on-failure')")
+    assert "-Restart=always" in page.inner_text("#service-preview .service-diff")
+    page.click("#service-dialog button:has-text('Close')")
     page.once("dialog", lambda d: d.accept())
     row.locator("button[data-action=remove]").click()
     page.wait_for_selector(f"tr[data-service='{container}.service'] .service-outcome")
@@ -121,3 +129,27 @@ def test_state_follows_the_unit_live_and_a_failure_shows_the_journal(operator_pa
         assert f"{name} gives up" in page.inner_text("#service-journal-live")
     finally:
         remove_services(name)
+
+
+def test_a_pod_becomes_a_pod_service_with_its_members(operator_page, server):
+    name = f"phg-{secrets.token_hex(3)}"
+    subprocess.run(["podman", "pod", "create", "--name", name], check=True, capture_output=True)
+    for member in ("a", "b"):
+        subprocess.run(["podman", "create", "--stop-timeout=1", "--pod", name, "--name", f"{name}-{member}", BUSYBOX,
+                        "sleep", "100000"], check=True, capture_output=True)
+    page = operator_page
+    try:
+        page.goto(f"{server.url}/user/pods/{name}/")
+        page.click("#service-open-pod")
+        page.wait_for_selector("#service-preview .service-file-text")
+        files = page.locator("#service-preview .service-file-text")
+        assert [files.nth(i).get_attribute("data-filename") for i in range(files.count())] == [
+            f"{name}.pod", f"{name}-a.container", f"{name}-b.container"]
+        assert f"{name}-pod.service" in page.inner_text("#service-dryrun")
+        page.click("#service-submit")
+        page.wait_for_selector("#service-outcome")
+        assert page.inner_text("#service-state") == "active", page.inner_text("#service-outcome")
+        assert page.get_attribute("#service-outcome", "data-service") == f"{name}-pod.service"
+    finally:
+        remove_services(name)
+        subprocess.run(["sh", "-c", f"podman pod rm -f -t 0 {name}"], capture_output=True)

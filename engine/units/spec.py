@@ -265,7 +265,7 @@ def pod_spec(pod: dict) -> PodSpec:
     if not name:
         raise SpecError("the pod inspect data has no name")
     infra_id = pod.get("InfraContainerID") or ""
-    members = [c["Name"] for c in pod.get("Containers") or [] if c.get("Id") != infra_id]
+    members = sorted(c["Name"] for c in pod.get("Containers") or [] if c.get("Id") != infra_id)
     labels = pod.get("Labels") or {}
     spec = PodSpec(name=name, members=members, created_by_systemd=labels.get("PODMAN_SYSTEMD_UNIT", ""))
     infra = pod.get("InfraConfig") or {}
