@@ -3,6 +3,7 @@ open Chromium page.  Prints p50/p99/max over N tries (default 50) of:
   signal   the raw PropertiesChanged reaching this script's own D-Bus connection
   row      the row first showing the restart (deactivating/inactive/activating)
   settled  the row back at "active" after that
+  own      row minus signal: Podhouse's own share (watcher, Channels, websocket, htmx swap)
 Goal: row p99 at most 50 ms.
 
 Run: .venv/bin/python bench/bench_units_p1_latency.py [--tries 50]
@@ -78,6 +79,8 @@ def main():
     args = parser.parse_args()
     import django
     django.setup()
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     from dashboard.views.units import dom_id
 
     with live_page() as (server, page):
@@ -94,18 +97,24 @@ def main():
             bus.watch_unit(bus.run(bus.manager.get_unit(name)))
             page.goto(f"{server.url}/user/units/")
             page.wait_for_selector(f"#{dom_id(name)}[data-active=active]")
-            page.wait_for_timeout(500)  # websocket connected and idle
+            page.wait_for_selector("#units-live[data-ws=open]")
             page.evaluate(RECORDER, dom_id(name))
-            signal, row, settled = [], [], []
+            signal, row, settled, unseen = [], [], [], 0
             for _ in range(args.tries):
                 page.evaluate("window.phsStates = []")
                 bus.signal_times.clear()
                 start = time.time() * 1000
                 outcome = bus.run(bus.manager.restart(name))
                 assert outcome.ok, outcome.message
-                page.wait_for_function("""() => {
-                    const s = window.phsStates; const i = s.findIndex(x => x[1] !== 'active');
-                    return i >= 0 && s.slice(i).some(x => x[1] === 'active'); }""")
+                try:
+                    page.wait_for_function("""() => {
+                        const s = window.phsStates; const i = s.findIndex(x => x[1] !== 'active');
+                        return i >= 0 && s.slice(i).some(x => x[1] === 'active'); }""", timeout=5000)
+                except PlaywrightTimeout:
+                    # The shared machine: someone's daemon-reload mutes the watcher, the
+                    # list after it shows "active" again, and the page never saw a change.
+                    unseen += 1
+                    continue
                 states = page.evaluate("window.phsStates")
                 first_change = next(t for t, s in states if s != "active")
                 back = next(t for t, s in states if s == "active" and t >= first_change)
@@ -113,10 +122,13 @@ def main():
                 settled.append(back - start)
                 signal.append(bus.signal_times[0] - start)
                 page.wait_for_timeout(20)
-            print(f"P1 restart of {name} over D-Bus -> row in Chromium, {args.tries} tries")
+            print(f"P1 restart of {name} over D-Bus -> row in Chromium, {args.tries} tries"
+                  f" ({unseen} not seen as a change within 5 s)")
             print(f"  signal   {percentiles(signal)}")
             print(f"  row      {percentiles(row)}")
             print(f"  settled  {percentiles(settled)}")
+            # Podhouse's own share: from the signal reaching a D-Bus client to the row.
+            print(f"  own      {percentiles([r - g for r, g in zip(row, signal)])}")
         finally:
             subprocess.run(["systemctl", "--user", "stop", name], env=scope.child_env())
             subprocess.run(["systemctl", "--user", "reset-failed", name], env=scope.child_env(),

@@ -78,8 +78,8 @@ def main():
         baseline = measure(pid)
         for i, page in enumerate(pages):
             page.goto(f"{server.url}/user/units/?kind={KINDS[i % len(KINDS)]}")
-            page.wait_for_selector("#units-live")
-        time.sleep(2)  # websockets connected, first renders done
+            page.wait_for_selector("#units-live[data-ws=open]")
+        time.sleep(2)  # first renders done
         live = measure(pid)
         print(f"P5 daphne pid {pid}, {args.pages} pages, clock tick {1000 / TICKS:.0f} ms")
         print(f"  baseline (audit pages, no websocket): {baseline}")

@@ -22,7 +22,6 @@ def test_rows_follow_units_started_and_stopped_elsewhere(admin_page, server, scr
     name = scratch_units.install(SLEEPER)
     admin_page.goto(f"{server.url}/user/units/?kind=service")
     wait_row_state(admin_page, name, "inactive")
-    admin_page.wait_for_selector("#units-live[ws-connect]")
     scratch_units.systemctl("start", name)
     wait_row_state(admin_page, name, "active")
     assert row(admin_page, name).locator(".unit-sub").inner_text() == "running"
@@ -36,8 +35,6 @@ def test_rows_follow_units_started_and_stopped_elsewhere(admin_page, server, scr
 def test_a_new_unit_file_appears_after_daemon_reload(admin_page, server, scratch_units):
     admin_page.goto(f"{server.url}/user/units/")
     admin_page.wait_for_function("document.querySelector('#units-body').rows.length > 0")
-    # Let the websocket connect before the change is made.
-    admin_page.wait_for_timeout(300)
     name = scratch_units.install(SLEEPER)
     wait_row_state(admin_page, name, "inactive")
     assert row(admin_page, name).locator(".unit-file").inner_text() == "disabled"
@@ -146,7 +143,7 @@ def test_page_shows_a_banner_during_daemon_reexec_and_recovers(admin_page, serve
     name = scratch_units.install(SLEEPER)
     admin_page.goto(f"{server.url}/user/units/")
     wait_row_state(admin_page, name, "inactive")
-    admin_page.wait_for_timeout(300)  # the websocket is up
+    admin_page.wait_for_selector("#units-live[data-ws=open]")  # the banner comes only live
     admin_page.evaluate("""() => {
         window.bannerTexts = [];
         new MutationObserver(() => {

@@ -4,12 +4,18 @@
 (() => {
   const banner = document.getElementById("live-banner");
   const ours = (event) => ["units-live", "unit-live"].includes(event.target.id);
+  // data-ws says whether the live connection is open (tests and benches wait on it).
   document.body.addEventListener("htmx:wsClose", (event) => {
     if (!ours(event)) return;
+    event.target.dataset.ws = "closed";
     banner.textContent = "Live updates disconnected; reconnecting…";
     banner.classList.remove("hidden");
   });
-  document.body.addEventListener("htmx:wsOpen", (event) => { if (ours(event)) banner.classList.add("hidden"); });
+  document.body.addEventListener("htmx:wsOpen", (event) => {
+    if (!ours(event)) return;
+    event.target.dataset.ws = "open";
+    banner.classList.add("hidden");
+  });
 
   const body = document.getElementById("units-body");
   if (!body) return;
