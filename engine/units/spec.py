@@ -76,6 +76,12 @@ def _split_env(entries) -> dict[str, str]:
     return env
 
 
+def _podman_home(value: str, user: str) -> bool:
+    """podman sets HOME at first start from the user's passwd entry (or "/"): a
+    container that has run shows it although nobody asked for it."""
+    return value == "/" or (value == "/root" and user.partition(":")[0] in ("", "root", "0"))
+
+
 def _duration(nanoseconds: int) -> str:
     """A Go duration podman's --health-* flags read back exactly."""
     if nanoseconds % 1_000_000_000 == 0:
@@ -153,6 +159,8 @@ def container_spec(container: dict, image: dict, pod_name: str = "") -> Containe
         if key == "PATH" and value == PODMAN_DEFAULT_PATH and "PATH" not in image_env:
             continue
         if key == "HOSTNAME" and value == config.get("Hostname"):
+            continue
+        if key == "HOME" and "HOME" not in image_env and _podman_home(value, config.get("User") or ""):
             continue
         add(Setting(("--env", f"{key}={value}"), "Environment", f"{key}={value}", True))
 

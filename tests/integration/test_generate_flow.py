@@ -52,6 +52,10 @@ async def test_enable_then_remove_leaves_nothing_behind(fmt, name, user_scope):
     assert props["ActiveState"] == "active" and props["UnitFileState"] in ("enabled", "generated")
     made = services.podhouse_services(user_scope)[f"{name}.service"]
     assert made.format == fmt and made.source == f"container {name}"
+    # Generating again from the container systemd now runs gives the same files.
+    same = await services.build(user_scope, "container", name, {"format": fmt, **FAST})
+    assert [p.state for p in same.planned] == ["same"], [p.diff for p in same.planned]
+    assert not same.replaces
 
     # Regenerate: the service restarts on the new file; the old one is the backup.
     again = await services.generate_and_enable(user_scope, "container", name, {"format": fmt, "restart": "always", **FAST})

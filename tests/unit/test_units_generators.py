@@ -195,3 +195,11 @@ def test_dialog_options_reach_the_unit(module):
     else:
         assert "io.containers.autoupdate=registry" in text and "--sdnotify=container" in text
         assert "ExecStop=/usr/bin/podman stop --ignore -t 5 --cidfile=%t/%n.ctr-id" in lines
+
+
+def test_home_podman_filled_in_is_dropped_but_a_chosen_home_is_kept():
+    data = inspect()
+    data["Config"]["Env"] += ["HOME=/root"]
+    assert not any(a.startswith("HOME=") for a in args_of(container_spec(data, IMAGE)))
+    data["Config"]["Env"][-1] = "HOME=/srv/home"
+    assert "HOME=/srv/home" in args_of(container_spec(data, IMAGE))
