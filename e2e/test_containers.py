@@ -15,8 +15,8 @@ def unique(kind: str = "") -> str:
     return f"phc-{kind}{secrets.token_hex(4)}"
 
 
-def podman(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(["podman", *args], capture_output=True, text=True, check=check)
+def podman(*args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(["podman", *args], capture_output=True, text=True, check=check, timeout=timeout)
 
 
 @pytest.fixture
@@ -153,10 +153,12 @@ def test_filters_narrow_the_list_and_live_rows_respect_them(operator_page, serve
     assert page.locator(f"tr[data-name='{running}']").count() == 1
     assert page.locator(f"tr[data-name='{stopped}']").count() == 0
     page.fill("input[name=q]", running)
-    page.wait_for_function(f"document.querySelectorAll('#containers-body tr').length === 1")
+    page.wait_for_url(re.compile(f"q={running}"))  # pushed once the table is swapped
+    page.wait_for_function("document.querySelectorAll('#containers-body tr').length === 1")
     page.wait_for_selector("#containers-table[data-live=open]")
     # a filtered-out container that starts running comes in; one that stops goes away
     page.fill("input[name=q]", "phc-")
+    page.wait_for_url(re.compile(r"q=phc-(&|$)"))
     page.wait_for_selector(f"tr[data-name='{running}']")
     page.wait_for_selector("#containers-table[data-live=open]")
     podman("start", stopped)

@@ -2,16 +2,14 @@
 make_systemd_image`, run from the create form with "run systemd inside", answers
 `running` to `systemctl is-system-running`, and stops cleanly from the page."""
 import secrets
-import subprocess
 
 import pytest
+
+from e2e.test_containers import podman
 
 pytestmark = pytest.mark.e2e
 IMAGE = "localhost/debian-systemd:bookworm"
 
-
-def podman(*args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(["podman", *args], capture_output=True, text=True, check=check, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

@@ -2,18 +2,15 @@
 its progress bar; the new rows come live; prune and remove with confirmation."""
 import io
 import secrets
-import subprocess
 import tarfile
 
 import pytest
 
+from e2e.test_containers import podman
 from tests.integration.test_podman_registry import LocalRegistry
 
 pytestmark = pytest.mark.e2e
 
-
-def podman(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(["podman", *args], capture_output=True, text=True, check=check)
 
 
 @pytest.fixture

@@ -2,16 +2,12 @@
 its row, stop and remove it from the page."""
 import secrets
 import socket
-import subprocess
 
 import pytest
 
+from e2e.test_containers import LONG, podman
+
 pytestmark = pytest.mark.e2e
-LONG = "sh -c 'trap \"exit 0\" TERM; sleep 600 & wait'"
-
-
-def podman(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(["podman", *args], capture_output=True, text=True, check=check)
 
 
 def free_port() -> int:

@@ -38,10 +38,10 @@ class PodmanLiveConsumer(LoginRequiredConsumer):
         ensure_watching(self.scope_name)
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.known: set[str] = set()
-        try:
-            await self._read_known()
-        except PodmanError:
-            pass  # the page already says podman is away; refresh comes with its return
+        # Something may have changed between the page's render and this connection:
+        # send the current rows (or the detail's state) once, so that what the page
+        # shows and what this consumer believes it shows are the same.
+        await self.podman_refresh({})
 
     async def disconnect(self, code):
         if getattr(self, "group", None):
@@ -93,13 +93,15 @@ class PodmanLiveConsumer(LoginRequiredConsumer):
             await self.send(text_data="".join(parts))
 
     async def podman_refresh(self, message):
-        """After podman came back: re-read and replace the whole table body."""
+        """On connect, and after podman came back: re-read and replace the whole table
+        body (or the detail page's state)."""
         if self.detail_id:
+            await self._refresh_detail()
             return
         try:
             items = await self._read_known()
         except PodmanError:
-            return
+            return  # the page already says podman is away; a refresh comes with its return
         if self.area == "containers":
             from dashboard.views.containers import render_container_rows, sort_containers
 
@@ -113,6 +115,22 @@ class PodmanLiveConsumer(LoginRequiredConsumer):
 
             rows = render_image_rows(items, self.scope_name, self.audience == "operator")
         await self.send(text_data=f'<tbody id="{BODY_IDS[self.area]}" hx-swap-oob="innerHTML">{rows}</tbody>')
+
+
+    async def _refresh_detail(self):
+        if self.area != "containers":
+            return
+        from django.template.loader import render_to_string
+
+        client = client_for(self.scope_name)
+        try:
+            record = await client.inspect_container(self.detail_id)
+            pod = await client.inspect_pod(record["Pod"]) if record.get("Pod") else None
+        except PodmanError:
+            record = None
+        container = Container.from_inspect(record, pod) if record else None
+        await self.send(text_data=render_to_string("containers/_summary_state.html", {
+            "c": container, "scope": self.scope_name, "user_can_operate": self.audience == "operator", "live": True}))
 
 
 class PullProgressConsumer(LoginRequiredConsumer):

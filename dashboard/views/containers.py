@@ -275,43 +275,67 @@ async def rename(request, scope, name):
         await client_for(scope).rename_container(name, new_name)
     except PodmanError as error:
         await audit.arecord(user, "container-rename", scope=scope, target=name, result="failed", detail=str(error))
-        return HttpResponse(str(error), status=error.status if error.status in (400, 404, 409) else 502)
+        return podman_refusal(error)
     await audit.arecord(user, "container-rename", scope=scope, target=name, result="ok", detail=f"-> {new_name}")
     response = HttpResponse(status=204)
     response["HX-Redirect"] = reverse("container-detail", kwargs={"scope": scope, "name": new_name})
     return response
 
 
+def podman_refusal(error: PodmanError) -> HttpResponse:
+    """Podman's own message, with its status when it is the caller's doing (htmx shows
+    it in the page's banner)."""
+    return HttpResponse(str(error), status=error.status if error.status in (400, 404, 409) else 502,
+                        content_type="text/plain")
+
+
+def go_next(request) -> HttpResponse | None:
+    """When the page asked to go somewhere after the action (a detail page), tell htmx."""
+    target = request.POST.get("next")
+    if not target:
+        return None
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = target if target.startswith("/") else "/"
+    return response
+
+
+async def lifecycle_action(request, scope, name, verb, kind, verbs, client_call, render_row):
+    """start/stop/...: call podman, audit, and answer the changed row (nothing when
+    removed), podman's refusal, or a redirect when the page asked for one."""
+    check_scope(scope)
+    if verb not in verbs:
+        raise Http404(f"no action {verb}")
+    user = await request.auser()
+    try:
+        await client_call()
+    except PodmanError as error:
+        await audit.arecord(user, f"{kind}-{verb}", scope=scope, target=name, result="failed", detail=str(error))
+        return podman_refusal(error)
+    await audit.arecord(user, f"{kind}-{verb}", scope=scope, target=name, result="ok")
+    redirect_response = go_next(request)
+    if redirect_response is not None:
+        return redirect_response
+    if verb == "remove":
+        return HttpResponse("")
+    return HttpResponse(await render_row())
+
+
 @require_POST
 @operator_required("container-action")
 async def action(request, scope, name, verb):
-    """start, stop, restart, kill, pause, unpause, remove: answers the changed row (or
-    nothing when removed), or podman's message with its status."""
-    check_scope(scope)
-    if verb not in ACTIONS:
-        raise Http404(f"no action {verb}")
-    user = await request.auser()
-    client = client_for(scope)
-    try:
+    client = client_for(scope) if verb in ACTIONS else None
+
+    async def call():
         if verb == "remove":
             await client.remove_container(name, force=request.POST.get("force") == "1")
         else:
             await getattr(client, f"{verb}_container")(name)
-    except PodmanError as error:
-        await audit.arecord(user, f"container-{verb}", scope=scope, target=name, result="failed", detail=str(error))
-        return HttpResponse(str(error), status=error.status if error.status in (400, 404, 409) else 502,
-                            content_type="text/plain")
-    await audit.arecord(user, f"container-{verb}", scope=scope, target=name, result="ok")
-    if request.POST.get("next"):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = request.POST["next"] if request.POST["next"].startswith("/") else "/"
-        return response
-    if verb == "remove":
-        return HttpResponse("")
-    listed = await client.list_containers(all=True, filters={"name": [f"^{name}$"]})
-    if not listed:
-        return HttpResponse("")
-    return HttpResponse(render_container_row(listed[0], scope, True))
+
+    async def row():
+        listed = await client.list_containers(all=True, filters={"name": [f"^{name}$"]})
+        return render_container_row(listed[0], scope, True) if listed else ""
+
+    return await lifecycle_action(request, scope, name, verb, "container", ACTIONS, call, row)
 
 
 def _post_only(get_view, post_view):

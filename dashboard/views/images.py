@@ -6,7 +6,7 @@ import asyncio
 import json
 import secrets
 
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_POST
@@ -15,7 +15,8 @@ from dashboard import audit
 from dashboard.permissions import operator_required
 from dashboard.podman_clients import client_for
 from dashboard.podman_watch import image_pulls
-from dashboard.views.containers import arender, check_scope, operate_flag, podman_failure
+from dashboard.views.containers import (arender, check_scope, go_next, operate_flag, podman_failure,
+                                        podman_refusal)
 from engine.podman import Image, PodmanError
 from engine.podman.container_spec import valid_image_reference
 
@@ -55,11 +56,6 @@ async def image_detail(request, scope, image_id):
         "raw_json": json.dumps(record, indent=2, sort_keys=True)})
 
 
-def _failure(error: PodmanError) -> HttpResponse:
-    return HttpResponse(str(error), status=error.status if error.status in (400, 404, 409) else 502,
-                        content_type="text/plain")
-
-
 @require_POST
 @operator_required("image-remove")
 async def image_remove(request, scope, image_id):
@@ -69,13 +65,9 @@ async def image_remove(request, scope, image_id):
         await client_for(scope).remove_image(image_id, force=request.POST.get("force") == "1")
     except PodmanError as error:
         await audit.arecord(user, "image-remove", scope=scope, target=image_id, result="failed", detail=str(error))
-        return _failure(error)
+        return podman_refusal(error)
     await audit.arecord(user, "image-remove", scope=scope, target=image_id, result="ok")
-    if request.POST.get("next"):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = request.POST["next"] if request.POST["next"].startswith("/") else "/"
-        return response
-    return HttpResponse("")
+    return go_next(request) or HttpResponse("")
 
 
 @require_POST
@@ -88,7 +80,7 @@ async def image_prune(request, scope):
         reports = await client_for(scope).prune_images(all=everything)
     except PodmanError as error:
         await audit.arecord(user, "image-prune", scope=scope, result="failed", detail=str(error))
-        return _failure(error)
+        return podman_refusal(error)
     removed = [r.get("Id", "") for r in reports]
     freed = sum(int(r.get("Size") or 0) for r in reports)
     await audit.arecord(user, "image-prune", scope=scope, target="all unused" if everything else "dangling",
@@ -125,7 +117,7 @@ async def image_import(request, scope):
     except PodmanError as error:
         await audit.arecord(user, "image-import", scope=scope, target=reference or upload.name, result="failed",
                             detail=str(error))
-        return _failure(error)
+        return podman_refusal(error)
     await audit.arecord(user, "image-import", scope=scope, target=reference or upload.name, result="ok",
                         detail=f"{image_id[:12]} from {upload.name} ({upload.size} bytes)")
     return HttpResponse(render_to_string("images/_import_result.html",

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import path
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_POST
 from dashboard import audit
 from dashboard.permissions import operator_required
 from dashboard.podman_clients import client_for
-from dashboard.views.containers import arender, check_scope, operate_flag, podman_failure
+from dashboard.views.containers import arender, check_scope, lifecycle_action, operate_flag, podman_failure
 from engine.podman import Pod, PodmanError
 from engine.podman.container_spec import InvalidSettings, pod_spec
 
@@ -84,29 +83,19 @@ async def pod_detail(request, scope, name):
 @require_POST
 @operator_required("pod-action")
 async def pod_action(request, scope, name, verb):
-    check_scope(scope)
-    if verb not in POD_ACTIONS:
-        raise Http404(f"no action {verb}")
-    user = await request.auser()
-    client = client_for(scope)
-    try:
+    client = client_for(scope) if verb in POD_ACTIONS else None
+
+    async def call():
         if verb == "remove":
             await client.remove_pod(name, force=request.POST.get("force") == "1")
         else:
             await getattr(client, f"{verb}_pod")(name)
-    except PodmanError as error:
-        await audit.arecord(user, f"pod-{verb}", scope=scope, target=name, result="failed", detail=str(error))
-        return HttpResponse(str(error), status=error.status if error.status in (400, 404, 409) else 502,
-                            content_type="text/plain")
-    await audit.arecord(user, f"pod-{verb}", scope=scope, target=name, result="ok")
-    if request.POST.get("next"):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = request.POST["next"] if request.POST["next"].startswith("/") else "/"
-        return response
-    if verb == "remove":
-        return HttpResponse("")
-    listed = await client.list_pods(filters={"name": [f"^{name}$"]})
-    return HttpResponse(render_pod_row(listed[0], scope, True) if listed else "")
+
+    async def row():
+        listed = await client.list_pods(filters={"name": [f"^{name}$"]})
+        return render_pod_row(listed[0], scope, True) if listed else ""
+
+    return await lifecycle_action(request, scope, name, verb, "pod", POD_ACTIONS, call, row)
 
 
 urlpatterns = [

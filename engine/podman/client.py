@@ -112,6 +112,17 @@ class PodmanClient:
             await response.aread()
         return self._checked(response)
 
+    async def _exists(self, path: str) -> bool:
+        """The exists endpoints answer 204 or 404: no error body to raise."""
+        try:
+            response = await self._http.get(await self._url(path))
+        except _TRANSPORT_ERRORS as error:
+            raise self._unavailable(error) from error
+        if response.status_code == 404:
+            return False
+        self._checked(response)
+        return True
+
     async def _get_json(self, path: str, params=None):
         return (await self._request("GET", path, params=params)).json()
 
@@ -164,15 +175,7 @@ class PodmanClient:
         return await self._get_json(f"/containers/{_name(name)}/json")
 
     async def container_exists(self, name: str) -> bool:
-        url = await self._url(f"/containers/{_name(name)}/exists")
-        try:
-            response = await self._http.get(url)
-        except _TRANSPORT_ERRORS as error:
-            raise self._unavailable(error) from error
-        if response.status_code == 404:
-            return False
-        self._checked(response)
-        return True
+        return await self._exists(f"/containers/{_name(name)}/exists")
 
     async def create_container(self, spec: dict) -> str:
         """Create from a libpod SpecGenerator; returns the new container's id."""
@@ -288,15 +291,7 @@ class PodmanClient:
         return await self._get_json(f"/images/{_name(ref)}/json")
 
     async def image_exists(self, ref: str) -> bool:
-        url = await self._url(f"/images/{_name(ref)}/exists")
-        try:
-            response = await self._http.get(url)
-        except _TRANSPORT_ERRORS as error:
-            raise self._unavailable(error) from error
-        if response.status_code == 404:
-            return False
-        self._checked(response)
-        return True
+        return await self._exists(f"/images/{_name(ref)}/exists")
 
     async def pull_image(self, reference: str, policy: str = "always",
                          tls_verify: bool = True) -> AsyncIterator[PullProgress]:
