@@ -1,0 +1,57 @@
+"""The one-per-process watcher on the real Podman service: a change made from the
+CLI reaches the Channels groups as rendered rows (operator and viewer), a removal as
+"not present", and a pod's row follows its members."""
+import asyncio
+import secrets
+import subprocess
+
+import pytest
+from channels.layers import get_channel_layer
+
+from dashboard.podman_watch import ensure_watching, group_name
+
+pytestmark = pytest.mark.integration
+
+
+def podman(*args: str) -> None:
+    subprocess.run(["podman", *args], check=True, capture_output=True)
+
+
+async def items_about(layer, channel, name: str, want, timeout: float = 15) -> dict:
+    """The first changed item naming `name` (or its id) that satisfies want(item)."""
+    async def wait():
+        while True:
+            message = await layer.receive(channel)
+            for item in message.get("items", []):
+                facts = item.get("facts") or {}
+                if (facts.get("name") == name or item["id"] == name) and want(item):
+                    return item
+    return await asyncio.wait_for(wait(), timeout)
+
+
+async def test_cli_changes_reach_the_groups_as_rows(user_scope):
+    layer = get_channel_layer()
+    containers, pods = await layer.new_channel(), await layer.new_channel()
+    await layer.group_add(group_name("user", "containers"), containers)
+    await layer.group_add(group_name("user", "pods"), pods)
+    watch = ensure_watching("user")
+    assert ensure_watching("user") is watch  # one per process and scope
+    await asyncio.sleep(0.5)
+    pod, name = f"phc-wpod-{secrets.token_hex(4)}", f"phc-watch-{secrets.token_hex(4)}"
+    try:
+        await asyncio.to_thread(podman, "pod", "create", "--name", pod)
+        await asyncio.to_thread(podman, "run", "-d", "--pod", pod, "--name", name, "localhost/busybox:latest",
+                                "sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait")
+        item = await items_about(layer, containers, name, lambda i: i["present"] and i["facts"]["state"] == "running")
+        assert f'data-name="{name}"' in item["html"]["operator"] and 'data-action="stop"' in item["html"]["operator"]
+        assert 'data-action' not in item["html"]["viewer"]
+        assert item["facts"]["pod_name"] == pod and f">{pod}<" in item["html"]["viewer"]
+        pod_item = await items_about(layer, pods, pod, lambda i: i["present"] and f'data-member="{name}"' in i["html"]["viewer"])
+        assert pod_item["facts"]["state"] == "running"
+        container_id = item["id"]
+        await asyncio.to_thread(podman, "rm", "-f", "-t", "0", name)
+        gone = await items_about(layer, containers, container_id, lambda i: not i["present"])
+        assert "html" not in gone
+    finally:
+        await asyncio.to_thread(subprocess.run, ["podman", "pod", "rm", "-f", "-t", "0", pod], capture_output=True)
+        watch.stop()
