@@ -5,7 +5,9 @@ spec      -- ContainerSpec/PodSpec: what a container is, read from its and its i
 options   -- UnitOptions: the choices of the "Run as a systemd service" dialog, validated
 quadlet   -- NAME.container / NAME.pod files for podman's Quadlet generator
 classic   -- units in the shape of `podman generate systemd --new`
-install   -- atomic writes by scope, backups, the Podhouse marker, uninstall
+formats   -- auto / Quadlet / classic: which one, and why (notes for the page)
+generated -- UnitFile, GeneratedUnits and the marker line that says Podhouse wrote a file
+install   -- atomic writes by scope, backups, confirmation before foreign files, uninstall
 
 Framework-free: no Django import.
 """

@@ -14,13 +14,12 @@ from engine.units.quadlet import entrypoint_argument, pod_service_name, service_
 from engine.units.spec import ContainerSpec, PodSpec
 
 PODMAN = "/usr/bin/podman"
-SDNOTIFY = {"conmon": "conmon", "container": "container", "healthy": "healthy"}
 
 
 def run_argv(spec: ContainerSpec, options: UnitOptions, pod_service: str = "") -> tuple[list[str], list[str]]:
     """(our words, whose specifiers %t/%n stay live; the container's words, escaped)."""
     fixed = [PODMAN, "run", "--cidfile=%t/%n.ctr-id", "--cgroups=no-conmon", "--rm",
-             f"--sdnotify={SDNOTIFY[options.sdnotify]}", "-d", "--replace"]
+             f"--sdnotify={options.sdnotify}", "-d", "--replace"]
     if pod_service:
         fixed.append(f"--pod-id-file=%t/{pod_service}.pod-id")
     argv = [f"--name={spec.name}"]
@@ -96,6 +95,5 @@ def for_pod(pod: PodSpec, members: list[ContainerSpec], options: UnitOptions) ->
              "PIDFile=%t/%n.pid", "Type=forking", *options.install_lines()]
     files = [UnitFile("unit", pod_service, with_marker("\n".join(lines) + "\n", f"pod {pod.name}", pod_service))]
     for member, service in zip(members, member_services):
-        member_options = UnitOptions(**{**options.__dict__, "unit_name": member.name, "after": [], "requires": []})
-        files.append(UnitFile("unit", service, container_text(member, member_options, pod_service)))
+        files.append(UnitFile("unit", service, container_text(member, options.for_member(member.name), pod_service)))
     return GeneratedUnits("classic", files, pod_service, [pod_service, *member_services])

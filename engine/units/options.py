@@ -1,6 +1,7 @@
 """The choices of the "Run as a systemd service" dialog, checked before anything is written."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Mapping
@@ -43,6 +44,10 @@ class UnitOptions:
         if self.restart:
             return self.restart
         return PODMAN_TO_SYSTEMD_RESTART.get(podman_policy, DEFAULT_RESTART) if podman_policy else DEFAULT_RESTART
+
+    def for_member(self, container_name: str) -> "UnitOptions":
+        """A pod member's unit: its own name; the extra ordering belongs to the pod's unit."""
+        return dataclasses.replace(self, unit_name=container_name, after=[], requires=[])
 
     # The options as systemd settings; both formats write them the same way.
     def unit_lines(self) -> list[str]:

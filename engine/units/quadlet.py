@@ -103,8 +103,7 @@ def for_pod(pod: PodSpec, members: list[ContainerSpec], options: UnitOptions) ->
                                                   pod_service_name(options.unit_name)))]
     services = [pod_service_name(options.unit_name)]
     for member in members:
-        member_options = UnitOptions(**{**options.__dict__, "unit_name": member.name, "after": [], "requires": []})
         files.append(UnitFile("quadlet", f"{member.name}.container",
-                              container_text(member, member_options, pod_unit=options.unit_name)))
+                              container_text(member, options.for_member(member.name), pod_unit=options.unit_name)))
         services.append(service_name(member.name))
     return GeneratedUnits("quadlet", files, services[0], services)
