@@ -354,12 +354,13 @@ class PodmanClient:
 
     # -- events ---------------------------------------------------------------------
 
-    async def events(self, filters: dict | None = None, reconnect: bool = True,
-                     max_backoff: float = 5.0) -> AsyncIterator[Event]:
-        """Podman's event stream, for ever.  When the stream breaks (podman restarted,
-        socket gone) it reconnects with backoff, replays from the last event seen, and
-        yields Event.reconnected() so that a consumer can re-read its state."""
-        last_nano = 0
+    async def events(self, filters: dict | None = None, reconnect: bool = True, max_backoff: float = 5.0,
+                     since: float | None = None) -> AsyncIterator[Event]:
+        """Podman's event stream, for ever (from now, or from `since`, unix seconds).
+        When the stream breaks (podman restarted, socket gone) it reconnects with
+        backoff, replays from the last event seen, and yields Event.reconnected() so
+        that a consumer can re-read its state."""
+        last_nano = int(since * 1_000_000_000) if since else 0
         backoff = 0.1
         first = True
         while True:

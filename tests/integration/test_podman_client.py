@@ -6,6 +6,7 @@ import secrets
 import socket
 import subprocess
 import tarfile
+import time
 
 import pytest
 
@@ -240,8 +241,10 @@ async def test_events_arrive_for_a_container(client, cleanup):
     name = unique()
     seen = []
 
+    since = time.time() - 1  # from before the container exists, however slow the subscription
+
     async def watch():
-        async for event in client.events(filters={"container": [name]}):
+        async for event in client.events(filters={"container": [name]}, since=since):
             seen.append(event.action)
             if event.action == "remove":
                 return
