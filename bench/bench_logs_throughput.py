@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import select
 import subprocess
 import sys
@@ -132,6 +133,7 @@ def main() -> None:
     print(f"  Chromium page:             {backlog['count']} lines in {backlog_seconds:.2f} s = "
           f"{backlog['count'] / max(backlog_seconds, 1e-9):,.0f} lines/s  (goal >= 20,000)")
     print(f"  long tasks over 100 ms: {len(backlog['longTasks'])} {backlog['longTasks'][:10]}")
+    print(f"  load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
