@@ -133,9 +133,21 @@ pane.addEventListener('logpane:drawn', (event) => {
 })()"""
 
 
-def start_ticker(name: str, interval_us: int, count: int) -> None:
-    subprocess.run(["podman", "run", "-d", "--name", name, TICKER_IMAGE, "/bin/ticker", str(interval_us), str(count)],
+def create_ticker(kind: str, interval_us: int, count: int) -> str:
+    """A ticker container, created but not started: the page resolves it first."""
+    name = f"phl-bench-{kind}-{uuid.uuid4().hex[:8]}"
+    subprocess.run(["podman", "create", "--name", name, TICKER_IMAGE, "/bin/ticker", str(interval_us), str(count)],
                    check=True, stdout=subprocess.DEVNULL)
+    return name
+
+
+def follow_in_page(page, server, name: str, recorder: str) -> None:
+    """Open the container's Logs page, install the recorder, then start the container."""
+    page.goto(f"{server.url}/user/logs/?kind=container&name={name}&follow=on")
+    page.evaluate(recorder)
+    page.wait_for_function("document.querySelector('.log-pane .log-status').textContent.startsWith('following')")
+    time.sleep(0.5)
+    subprocess.run(["podman", "start", name], check=True, stdout=subprocess.DEVNULL)
 
 
 def remove(name: str) -> None:
@@ -155,17 +167,10 @@ def main() -> None:
     count = int(args.seconds * 1e6 / args.interval_us)
     use_host_stack()
     ensure_ticker_image()
-    name = f"phl-bench-p2-{uuid.uuid4().hex[:8]}"
     with live_page() as (server, page):
-        # The container must exist for the page to resolve it: start it sleeping first.
-        subprocess.run(["podman", "create", "--name", name, TICKER_IMAGE, "/bin/ticker", str(args.interval_us),
-                        str(count)], check=True, stdout=subprocess.DEVNULL)
+        name = create_ticker("p2", args.interval_us, count)
         try:
-            page.goto(f"{server.url}/user/logs/?kind=container&name={name}&follow=on")
-            page.evaluate(RECORDER)
-            page.wait_for_function("document.querySelector('.log-pane .log-status').textContent.startsWith('following')")
-            time.sleep(0.5)
-            subprocess.run(["podman", "start", name], check=True, stdout=subprocess.DEVNULL)
+            follow_in_page(page, server, name, RECORDER)
             deadline = time.monotonic() + args.seconds + 60
             while time.monotonic() < deadline:
                 received = page.evaluate("window.phlArrivals.length")

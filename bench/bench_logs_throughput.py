@@ -13,12 +13,11 @@ import select
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_logs_latency import TICKER_IMAGE, ensure_ticker_image, live_page, remove, use_host_stack  # noqa: E402
+from bench_logs_latency import create_ticker, ensure_ticker_image, follow_in_page, live_page, remove, use_host_stack  # noqa: E402
 
 # Counts lines as they arrive and long tasks (over 100 ms) while they do.
 RECORDER = """(() => {
@@ -37,16 +36,9 @@ PodhouseLogPane.LogPane.prototype.append = function (lines) {
 })()"""
 
 
-def create_ticker(lines: int) -> str:
-    name = f"phl-bench-p3-{uuid.uuid4().hex[:8]}"
-    subprocess.run(["podman", "create", "--name", name, TICKER_IMAGE, "/bin/ticker", "0", str(lines)],
-                   check=True, stdout=subprocess.DEVNULL)
-    return name
-
-
 def raw_journalctl(lines: int, timeout: float) -> tuple[int, float]:
     """(lines read, seconds from the first to the last) for `journalctl -f -o json`."""
-    name = create_ticker(lines)
+    name = create_ticker("p3", 0, lines)
     follower = subprocess.Popen(["journalctl", "--follow", "--lines=0", "--output=json", f"CONTAINER_NAME={name}"],
                                 stdout=subprocess.PIPE, bufsize=0)
     try:
@@ -87,14 +79,10 @@ def main() -> None:
     use_host_stack()
     ensure_ticker_image()
     raw_count, raw_seconds = raw_journalctl(args.lines, args.timeout)
-    name = create_ticker(args.lines)
+    name = create_ticker("p3", 0, args.lines)
     with live_page() as (server, page):
         try:
-            page.goto(f"{server.url}/user/logs/?kind=container&name={name}&follow=on")
-            page.evaluate(RECORDER)
-            page.wait_for_function("document.querySelector('.log-pane .log-status').textContent.startsWith('following')")
-            time.sleep(0.5)
-            subprocess.run(["podman", "start", name], check=True, stdout=subprocess.DEVNULL)
+            follow_in_page(page, server, name, RECORDER)
             deadline = time.monotonic() + args.timeout
             while time.monotonic() < deadline and page.evaluate("window.phl.count") < args.lines:
                 time.sleep(0.5)
