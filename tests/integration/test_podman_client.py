@@ -39,7 +39,7 @@ async def client(user_scope):
 @pytest.fixture
 async def cleanup(client):
     """Names of containers, pods and images to remove after the test, whatever happened."""
-    made = {"containers": [], "pods": [], "images": []}
+    made = {"containers": [], "pods": [], "images": [], "volumes": []}
     yield made
     for name in made["containers"]:
         try:
@@ -54,6 +54,11 @@ async def cleanup(client):
     for name in made["images"]:
         try:
             await client.remove_image(name, force=True)
+        except NotFound:
+            pass
+    for name in made["volumes"]:
+        try:
+            await client.remove_volume(name, force=True)
         except NotFound:
             pass
 
@@ -131,6 +136,7 @@ async def test_name_conflict_and_bad_image_and_bad_spec(client, cleanup):
 
 async def test_every_create_field_reaches_podman(client, cleanup, tmp_path):
     volume = unique("vol-")
+    cleanup["volumes"].append(volume)
     name = await make(client, cleanup, command=LONG, entrypoint="", env="A=1", ports=f"127.0.0.1:{free_port()}:8080",
                       volumes=f"{tmp_path}:/host:ro\n{volume}:/data", labels="x=y", restart_policy="on-failure",
                       restart_tries="2", memory="64m", cpus="0.5", health_cmd="true", health_interval="30s",
