@@ -134,3 +134,18 @@ def test_a_malformed_cursor_sent_by_a_browser_gets_a_message(admin_page, server)
         ws.onmessage = (e) => { resolve(JSON.parse(e.data)); ws.close(); };
     })""", f"ws://127.0.0.1:{server.port}/ws/user/logs/")
     assert answer == {"t": "error", "message": "not a journal cursor: 's=0;i=0'"}
+
+
+def test_the_pane_on_container_and_pod_pages_shows_their_lines(operator_page, server, container):
+    pod = unique("pod")
+    podman("pod", "create", "--name", pod)
+    try:
+        member = container('echo "seq 1"; sleep 30', "--pod", pod)
+        for path, kind, name in ((f"containers/{member}/", "container", member), (f"pods/{pod}/", "pod", pod)):
+            operator_page.goto(f"{server.url}/user/{path}")
+            pane = operator_page.locator(f".log-pane[data-log-kind={kind}]")
+            assert pane.get_attribute("data-log-name") == name
+            operator_page.wait_for_function("document.querySelectorAll('.log-pane .msg').length >= 1")
+            assert shown_lines(operator_page) == ["seq 1"]
+    finally:
+        subprocess.run(["podman", "pod", "rm", "-f", "-t", "0", pod], capture_output=True)
