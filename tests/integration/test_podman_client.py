@@ -41,26 +41,16 @@ async def cleanup(client):
     """Names of containers, pods and images to remove after the test, whatever happened."""
     made = {"containers": [], "pods": [], "images": [], "volumes": []}
     yield made
-    for name in made["containers"]:
-        try:
-            await client.remove_container(name, force=True, volumes=True)
-        except NotFound:
-            pass
-    for name in made["pods"]:
-        try:
-            await client.remove_pod(name, force=True)
-        except NotFound:
-            pass
-    for name in made["images"]:
-        try:
-            await client.remove_image(name, force=True)
-        except NotFound:
-            pass
-    for name in made["volumes"]:
-        try:
-            await client.remove_volume(name, force=True)
-        except NotFound:
-            pass
+    removers = {"containers": lambda n: client.remove_container(n, force=True, volumes=True),
+                "pods": lambda n: client.remove_pod(n, force=True),
+                "images": lambda n: client.remove_image(n, force=True),
+                "volumes": lambda n: client.remove_volume(n, force=True)}
+    for kind, remove in removers.items():
+        for name in made[kind]:
+            try:
+                await remove(name)
+            except NotFound:
+                pass
 
 
 async def make(client, cleanup, **settings) -> str:
