@@ -118,3 +118,12 @@ def test_header_turns_red_when_podman_stops_and_green_when_it_returns(admin_page
     admin_page.reload()
     podman_part.wait_for()
     assert podman_part.get_attribute("data-ok") == "true"
+
+
+def test_a_viewer_sees_the_health_too(viewer_page):
+    # A viewer's permissions are read from the database while the header renders:
+    # the async health view must do that off the event loop (it once answered 500).
+    part = viewer_page.locator("#health .part[data-part=podman]")
+    part.wait_for()
+    assert part.get_attribute("data-ok") == "true"
+    assert "(viewer)" in viewer_page.locator(".account").inner_text()

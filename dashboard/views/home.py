@@ -1,6 +1,7 @@
 """The landing page and the header's health fragment."""
 import socket
 
+from asgiref.sync import sync_to_async
 from django.shortcuts import redirect, render
 
 from dashboard import health, scopes
@@ -13,5 +14,7 @@ def home(request):
 async def health_fragment(request):
     scope = scopes.get_scope(scopes.default_scope_name())
     parts = await health.check_all(scope)
-    return render(request, "dashboard/_health.html",
-                  {"parts": parts, "hostname": socket.gethostname(), "scope": scope.name})
+    # Rendering runs the context processors, which read the session and the
+    # user's permissions from the database: that is sync-only work.
+    return await sync_to_async(render)(request, "dashboard/_health.html",
+                                       {"parts": parts, "hostname": socket.gethostname(), "scope": scope.name})
