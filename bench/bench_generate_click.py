@@ -12,7 +12,6 @@ each try (not timed).
 import argparse
 import os
 import secrets
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ sys.path.insert(0, str(PROJECT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from bench_generate_enable import figures  # noqa: E402  (this folder is on sys.path)
 from dashboard import hoststack  # noqa: E402
 from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, OPERATOR, LiveServer, _free_port, log_in  # noqa: E402
 
@@ -84,10 +84,7 @@ def main(tries: int, fmt: str) -> None:
         finally:
             server.process.terminate()
             server.process.wait(timeout=10)
-    ordered = sorted(times)
-    print(f"P7 browser click -> 'active' shown ({fmt}, {tries} tries): p50 {statistics.median(times) * 1000:.0f} ms, "
-          f"p90 {ordered[int(round(0.9 * (len(ordered) - 1)))] * 1000:.0f} ms, min {ordered[0] * 1000:.0f} ms, "
-          f"max {ordered[-1] * 1000:.0f} ms (goal: p50 <= 1500 ms)")
+    print(figures(f"browser click -> 'active' shown, {fmt}", times))
 
 
 if __name__ == "__main__":
