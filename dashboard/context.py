@@ -7,6 +7,7 @@ NAVIGATION = [
     ("pods", "Pods"),
     ("images", "Images"),
     ("units", "Units"),
+    ("services", "Services"),
     ("logs", "Logs"),
     ("audit", "Audit"),
 ]

@@ -40,7 +40,7 @@ def test_admin_sees_every_part_green(admin_page, server):
     header = admin_page.locator("#health").inner_text()
     assert re.search(r"podman \d+\.\d+", header) and re.search(r"systemd \d+", header)
     assert socket.gethostname() in header
-    for area in ("Containers", "Pods", "Images", "Units", "Logs"):
+    for area in ("Containers", "Pods", "Images", "Units", "Services", "Logs", "Audit"):
         assert admin_page.locator("nav.areas a", has_text=area).count() == 1
 
 
