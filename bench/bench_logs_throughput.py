@@ -96,9 +96,11 @@ def main() -> None:
             # Backlog: the same lines, already in the journal, replayed through the pane
             # by resuming after the first one (what a reconnect after a long outage does).
             stored, first_cursor, raw_backlog_seconds = read_backlog(name)
+            page.evaluate("document.querySelector('.log-pane').logPane.setFollow(false)")
+            time.sleep(1.0)  # nothing in flight any more
             page.evaluate("(cursor) => { window.phl.count = 0; window.phl.first = 0; window.phl.longTasks = [];"
                           " const pane = document.querySelector('.log-pane').logPane;"
-                          " pane.lastCursor = cursor; pane.ws.close(); }", first_cursor)
+                          " pane.lastCursor = cursor; pane.setFollow(true); }", first_cursor)
             deadline = time.monotonic() + args.timeout
             while time.monotonic() < deadline and page.evaluate("window.phl.count") < stored - 1:
                 time.sleep(0.2)

@@ -342,7 +342,10 @@ class JournalFollower:
 
     def _argv(self) -> list[str]:
         if self.after:
-            return journalctl_argv(self.query, "--follow", f"--after-cursor={check_cursor(self.after)}")
+            # --lines=all: with --follow, journalctl otherwise prints only the last 10
+            # entries, even after a cursor (seen with systemd 252).
+            return journalctl_argv(self.query, "--follow", "--lines=all",
+                                   f"--after-cursor={check_cursor(self.after)}")
         query = self.query
         if self.since_floor is not None and (query.since is None or query.since < self.since_floor):
             query = replace(query, since=self.since_floor)
