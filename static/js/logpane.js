@@ -8,9 +8,10 @@
     return;
   }
   const MAX_LINES = 5000;
-  // Lines one animation frame lays out at most: about 50 ms of layout on this
-  // project's 2-core machines (measured: ~40 ms per 500 lines in a 5,000-line pane).
-  const FRAME_LINES = 600;
+  // Lines one animation frame lays out at most.  Measured in Chromium on this
+  // project's 2-core machines: ~40 ms of layout per 500 lines in a full pane when
+  // quiet, over 100 ms when the machine is loaded; 300 keeps frames short in both.
+  const FRAME_LINES = 300;
   const EARLIER_LINES = 1000;
   const FIRST_LINES = 200;
   const CLOSE_LOGIN_REQUIRED = 4401;
