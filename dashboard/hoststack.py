@@ -242,6 +242,8 @@ def up(install: bool = True) -> HostStackState:
 
     # 1. journald: creates its own sockets under /run/systemd/journal.
     journal_socket = "/run/systemd/journal/socket"
+    if _write_journald_dropin() and "journald" in state.started:
+        _stop_pid("journald", state.started.pop("journald"))  # our journald: restart it with the new settings
     if not unix_socket_answers(journal_socket, socket.SOCK_DGRAM):
         Path("/run/systemd/journal").mkdir(parents=True, exist_ok=True)
         Path("/var/log/journal").mkdir(parents=True, exist_ok=True)
@@ -284,6 +286,26 @@ def up(install: bool = True) -> HostStackState:
     ensure_busybox_image(env)
     _write_env_file(state)
     return state
+
+
+JOURNALD_DROPIN = Path("/run/systemd/journald.conf.d/podhouse.conf")
+JOURNALD_DROPIN_TEXT = (
+    "# Written by Podhouse's embedded host stack (manage.py hoststack up).\n"
+    "# Without a system manager every conmon runs in init.scope, so all containers\n"
+    "# share one rate-limit bucket and journald drops their lines (seen: 'Suppressed\n"
+    "# 62504 messages from init.scope').  No log line may be lost: no rate limit.\n"
+    "[Journal]\nRateLimitIntervalSec=0\n"
+)
+
+
+def _write_journald_dropin() -> bool:
+    """journald reads drop-ins from /run/systemd/journald.conf.d/ too, so /etc stays
+    untouched.  True when the file was written or changed."""
+    if JOURNALD_DROPIN.exists() and JOURNALD_DROPIN.read_text() == JOURNALD_DROPIN_TEXT:
+        return False
+    JOURNALD_DROPIN.parent.mkdir(parents=True, exist_ok=True)
+    JOURNALD_DROPIN.write_text(JOURNALD_DROPIN_TEXT)
+    return True
 
 
 def _user_manager_answers(env: dict[str, str]) -> bool:
@@ -340,21 +362,27 @@ def down() -> list[str]:
     stopped = []
     for name in ("podman", "systemd", "dbus", "journald"):
         pid = state.started.pop(name, None)
-        if pid is None or not _pid_alive(pid):
-            continue
-        # The user manager stops its units (and their containers) on SIGTERM.
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 20
-        while _pid_alive(pid) and time.monotonic() < deadline:
-            _reap(pid)
-            time.sleep(0.05)
-        if _pid_alive(pid):
-            os.kill(pid, signal.SIGKILL)
-        _reap(pid)
-        stopped.append(name)
-        _log(f"{name} (pid {pid}) stopped")
+        if pid is not None and _stop_pid(name, pid):
+            stopped.append(name)
     _save_state(state)
     return stopped
+
+
+def _stop_pid(name: str, pid: int) -> bool:
+    """SIGTERM, then SIGKILL after 20 s.  The user manager stops its units (and
+    their containers) on SIGTERM.  False when the process was gone already."""
+    if not _pid_alive(pid):
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while _pid_alive(pid) and time.monotonic() < deadline:
+        _reap(pid)
+        time.sleep(0.05)
+    if _pid_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    _reap(pid)
+    _log(f"{name} (pid {pid}) stopped")
+    return True
 
 
 def _reap(pid: int) -> None:
