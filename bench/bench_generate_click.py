@@ -7,7 +7,7 @@ container (not timed), opens its page and the dialog, waits for the preview, the
 times the click until #service-state reads "active".  The service is removed after
 each try (not timed).
 
-    source var/hoststack/env && .venv/bin/python bench/bench_generate_click.py [--tries 20] [--format quadlet]
+    source /run/user/0/podhouse/env && .venv/bin/python bench/bench_generate_click.py [--tries 20] [--format quadlet]
 """
 import argparse
 import os

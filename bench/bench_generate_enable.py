@@ -5,7 +5,7 @@ times the whole flow behind the button (dashboard.services.generate_and_enable:
 inspect, generate, write, daemon-reload, enable, start, wait for the job and check
 the container runs), then removes the service (not timed).  Prints the figures.
 
-    source var/hoststack/env && .venv/bin/python bench/bench_generate_enable.py [--tries 20]
+    source /run/user/0/podhouse/env && .venv/bin/python bench/bench_generate_enable.py [--tries 20]
 """
 import argparse
 import asyncio

@@ -24,8 +24,10 @@ from pathlib import Path
 
 from dashboard import quadlet_provision
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-STATE_DIR = Path(os.environ.get("PODHOUSE_STATE_DIR", PROJECT_DIR / "var")) / "hoststack"
+# The stack belongs to the machine, not to a checkout: its state (PIDs, addresses,
+# containers.conf, logs) lives beside its sockets, so every clone that runs `up`,
+# `down` or the tests sees the same stack, and a reboot forgets it with them.
+STATE_DIR = Path(os.environ.get("PODHOUSE_HOSTSTACK_DIR", f"/run/user/{os.geteuid()}/podhouse"))
 STATE_FILE = STATE_DIR / "state.json"
 
 # Debian packages each part needs; installed with apt when missing and root.
@@ -219,9 +221,7 @@ def up(install: bool = True) -> HostStackState:
     runtime_dir = f"/run/user/{uid}"
     bus_path = f"{runtime_dir}/bus"
     bus_address = f"unix:path={bus_path}"
-    # The stack belongs to the machine, not to one checkout: its Podman settings
-    # live beside its sockets, so every clone that runs `up` names the same file.
-    conf = Path(runtime_dir) / "podhouse" / "containers.conf"
+    conf = STATE_DIR / "containers.conf"
     previous = load_state()
     state = HostStackState(embedded=True, runtime_dir=runtime_dir, bus_address=bus_address,
                            podman_socket=f"{runtime_dir}/podman/podman.sock",
@@ -230,10 +230,9 @@ def up(install: bool = True) -> HostStackState:
     # Forget PIDs that died since: a part that is gone gets started again.
     state.started = {k: v for k, v in state.started.items() if _pid_alive(v)}
 
-    STATE_DIR.mkdir(parents=True, exist_ok=True)
     Path(runtime_dir).mkdir(parents=True, exist_ok=True)
     os.chmod(runtime_dir, 0o700)
-    conf.parent.mkdir(exist_ok=True)
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
     conf_text = _containers_conf_text()
     if not conf.exists() or conf.read_text() != conf_text:
         conf.write_text(conf_text)
