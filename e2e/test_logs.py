@@ -3,6 +3,7 @@ with no gap and no duplicate, filters, colours, load earlier, downloads, bad inp
 import json
 import re
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -18,6 +19,15 @@ def unique(kind: str) -> str:
 
 def podman(*args: str) -> str:
     return subprocess.run(["podman", *args], check=True, capture_output=True, text=True).stdout
+
+
+def wait_in_journal(name: str, message: str, timeout: float = 15) -> None:
+    """Before a page that does not follow is opened: the line must be stored already."""
+    deadline = time.monotonic() + timeout
+    while message not in subprocess.run(["journalctl", "--no-pager", "-q", "-o", "cat", f"CONTAINER_NAME={name}"],
+                                        capture_output=True, text=True).stdout:
+        assert time.monotonic() < deadline, f"{message!r} never reached the journal"
+        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -61,7 +71,8 @@ def test_container_lines_arrive_live_and_a_dropped_socket_resumes_without_gap_or
 
 def test_stderr_is_coloured_and_timestamps_can_be_hidden(admin_page, server, container):
     name = container('echo "plain out"; sleep 0.3; echo "bad news" >&2; sleep 30')
-    admin_page.goto(f"{server.url}/user/logs/?kind=container&name={name}")
+    # Following: the second line is printed after the page may have read the journal.
+    admin_page.goto(f"{server.url}/user/logs/?kind=container&name={name}&follow=on")
     admin_page.wait_for_selector(".log-pane .ll.p3")
     assert admin_page.locator(".log-pane .ll.p3").inner_text().endswith("bad news")
     assert admin_page.locator(".log-pane .ll.p6").inner_text().endswith("plain out")
@@ -75,6 +86,7 @@ def test_stderr_is_coloured_and_timestamps_can_be_hidden(admin_page, server, con
 
 def test_priority_filter_and_load_earlier(viewer_page, server, container):
     name = container('for i in $(seq 1 450); do echo "seq $i"; done; echo "only error" >&2; sleep 30')
+    wait_in_journal(name, "only error")
     viewer_page.goto(f"{server.url}/user/logs/?kind=container&name={name}&priority=err")
     viewer_page.wait_for_selector(".log-pane .ll")
     assert shown_lines(viewer_page) == ["only error"]
