@@ -178,10 +178,12 @@ def _hard_limit(name: str, default: int) -> int:
 
 def _spawn(argv: list[str], env: dict[str, str], log_name: str) -> int:
     """Start a daemon in its own session, detached from our terminal and process
-    group, so that it outlives this command and `down` can stop it by PID."""
+    group, so that it outlives this command and `down` can stop it by PID.  It
+    works from /: a Podman service left in a checkout's folder fails every
+    container start once that folder is deleted ("write child: broken pipe")."""
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     log = open(STATE_DIR / f"{log_name}.log", "ab")
-    proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log,
+    proc = subprocess.Popen(argv, env=env, cwd="/", stdin=subprocess.DEVNULL, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
     log.close()
     return proc.pid

@@ -1,5 +1,6 @@
 """The embedded host stack: each part answers for real, and `up` is idempotent."""
 import json
+import os
 import re
 import subprocess
 import time
@@ -70,3 +71,10 @@ async def test_health_of_every_part_is_green(user_scope):
     parts = await health.check_all(user_scope)
     assert [(p.name, p.ok) for p in parts] == [("podman", True), ("systemd", True), ("journald", True)], parts
     assert re.match(r"\d{3}\b", parts[1].version), parts[1].version  # e.g. 252.39-1~deb12u2
+
+
+def test_every_daemon_of_the_stack_works_from_the_root_folder(host_stack):
+    # A daemon left in a checkout's folder breaks when that folder is deleted
+    # (seen: the Podman service answered "write child: broken pipe" to every start).
+    for name, pid in hoststack.load_state().started.items():
+        assert os.readlink(f"/proc/{pid}/cwd") == "/", name
