@@ -7,11 +7,10 @@ import json
 import socket
 from dataclasses import dataclass
 
-import httpx
-from dbus_fast import BusType, Message, MessageType
-from dbus_fast.aio import MessageBus
-
+from dashboard.podman_clients import client_for
 from dashboard.scopes import Scope
+from dashboard.systemd import MANAGER, MANAGER_PATH, SystemdManager
+from engine.podman.errors import PodmanError
 
 JOURNAL_SOCKET = "/run/systemd/journal/socket"
 TIMEOUT = 3.0
@@ -26,39 +25,26 @@ class PartHealth:
 
 
 async def podman_health(scope: Scope) -> PartHealth:
-    transport = httpx.AsyncHTTPTransport(uds=scope.podman_socket)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://d", timeout=TIMEOUT) as client:
-            response = await client.get("/v4.0.0/libpod/info")
-            response.raise_for_status()
-            info = response.json()
+        info = await asyncio.wait_for(client_for(scope.name).info(), TIMEOUT)
         return PartHealth("podman", True, version=info["version"]["Version"])
-    except (httpx.HTTPError, KeyError, ValueError) as error:
+    except PodmanError as error:  # EngineUnavailable names the socket it tried
+        return PartHealth("podman", False, error=str(error))
+    except (asyncio.TimeoutError, KeyError) as error:
         return PartHealth("podman", False, error=f"{scope.podman_socket}: {error or type(error).__name__}")
 
 
-async def open_bus(scope: Scope) -> MessageBus:
-    if scope.bus_address == "system":
-        return await MessageBus(bus_type=BusType.SYSTEM).connect()
-    return await MessageBus(bus_address=scope.bus_address).connect()
-
-
 async def systemd_health(scope: Scope) -> PartHealth:
-    bus = None
+    manager = None
     try:
-        bus = await asyncio.wait_for(open_bus(scope), TIMEOUT)
-        reply = await asyncio.wait_for(bus.call(Message(
-            destination="org.freedesktop.systemd1", path="/org/freedesktop/systemd1",
-            interface="org.freedesktop.DBus.Properties", member="Get", signature="ss",
-            body=["org.freedesktop.systemd1.Manager", "Version"])), TIMEOUT)
-        if reply.message_type == MessageType.ERROR:
-            return PartHealth("systemd", False, error=f"{reply.error_name}: {' '.join(map(str, reply.body))}")
-        return PartHealth("systemd", True, version=reply.body[0].value)
+        manager = await asyncio.wait_for(SystemdManager.connect(scope), TIMEOUT)
+        version = await asyncio.wait_for(manager.get_property(MANAGER_PATH, MANAGER, "Version"), TIMEOUT)
+        return PartHealth("systemd", True, version=version)
     except (OSError, asyncio.TimeoutError, Exception) as error:  # dbus-fast raises plain Exception subclasses
         return PartHealth("systemd", False, error=f"{scope.bus_address}: {error or type(error).__name__}")
     finally:
-        if bus is not None:
-            bus.disconnect()
+        if manager is not None:
+            manager.close()
 
 
 async def journald_health(scope: Scope) -> PartHealth:

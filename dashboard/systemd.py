@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dbus_fast import Message, MessageType, Variant
+from dbus_fast import BusType, Message, MessageType, Variant
+from dbus_fast.aio import MessageBus
 
-from dashboard.health import open_bus
 from dashboard.scopes import Scope
 
 SERVICE = "org.freedesktop.systemd1"
@@ -174,6 +174,13 @@ def unit_path_name(object_path: str) -> str:
             out.append(label[i])
             i += 1
     return "".join(out)
+
+
+async def open_bus(scope: Scope) -> MessageBus:
+    """The bus of a scope's manager: the system bus, or the user bus at its address."""
+    if scope.bus_address == "system":
+        return await MessageBus(bus_type=BusType.SYSTEM).connect()
+    return await MessageBus(bus_address=scope.bus_address).connect()
 
 
 class SystemdManager:

@@ -11,6 +11,7 @@ import pytest
 from dbus_fast import Message, MessageType
 
 from dashboard import health, hoststack
+from dashboard.systemd import open_bus
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +40,7 @@ async def test_podman_info_over_the_socket(user_scope):
 
 
 async def test_list_units_over_dbus(user_scope):
-    bus = await health.open_bus(user_scope)
+    bus = await open_bus(user_scope)
     try:
         reply = await bus.call(Message(
             destination="org.freedesktop.systemd1", path="/org/freedesktop/systemd1",
