@@ -1,7 +1,7 @@
 """Containers: the list (filters, live rows), the detail page, create, edit
 (recreate keeping name and volumes), rename and the lifecycle actions.
 
-Pods and images reuse the page plumbing defined here (arender, podman_failure)."""
+Pods and images reuse the page plumbing defined here (podman_failure, ...)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import time
 
 from asgiref.sync import sync_to_async
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from dashboard import audit, scopes
 from dashboard.permissions import can_operate, operator_required
 from dashboard.podman_clients import client_for
+from dashboard.views.rendering import arender
 from engine.podman import Container, EngineUnavailable, NotFound, PodmanError
 from engine.podman.container_spec import (DEFAULT_LOG_DRIVER, LOG_DRIVERS, RESTART_POLICIES, SDNOTIFY_MODES,
                                           SYSTEMD_MODES, ContainerSettings, InvalidSettings,
@@ -25,11 +26,6 @@ from engine.podman.models import unit_of_inspect
 
 CONTAINER_STATES = ("created", "running", "paused", "exited", "stopped")
 ACTIONS = ("start", "stop", "restart", "kill", "pause", "unpause", "remove")
-
-
-async def arender(request, template: str, context: dict, status: int = 200) -> HttpResponse:
-    # Context processors read the user and its permissions from the database: a thread.
-    return await sync_to_async(render)(request, template, context, status=status)
 
 
 async def operate_flag(request) -> bool:

@@ -1,10 +1,10 @@
 """The landing page and the header's health fragment."""
 import socket
 
-from asgiref.sync import sync_to_async
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 
 from dashboard import health, scopes
+from dashboard.views.rendering import arender
 
 
 def home(request):
@@ -16,5 +16,5 @@ async def health_fragment(request):
     parts = await health.check_all(scope)
     # Rendering runs the context processors, which read the session and the
     # user's permissions from the database: that is sync-only work.
-    return await sync_to_async(render)(request, "dashboard/_health.html",
+    return await arender(request, "dashboard/_health.html",
                                        {"parts": parts, "hostname": socket.gethostname(), "scope": scope.name})

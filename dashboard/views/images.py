@@ -15,7 +15,8 @@ from dashboard import audit
 from dashboard.permissions import operator_required
 from dashboard.podman_clients import client_for
 from dashboard.podman_watch import image_pulls
-from dashboard.views.containers import (arender, check_scope, go_next, operate_flag, podman_failure,
+from dashboard.views.rendering import arender
+from dashboard.views.containers import (check_scope, go_next, operate_flag, podman_failure,
                                         podman_refusal)
 from engine.podman import Image, PodmanError
 from engine.podman.container_spec import valid_image_reference

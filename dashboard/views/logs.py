@@ -4,14 +4,13 @@ log to journald) however large it is."""
 import json
 from datetime import datetime, timezone
 
-from asgiref.sync import sync_to_async
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import render
 from django.urls import path
 
 from dashboard import journal
 from dashboard.consumers.logs import open_query
 from dashboard.podman_clients import client_for
+from dashboard.views.rendering import arender
 
 FILTERS = ("kind", "name", "priority", "since", "until", "text", "boot")
 BOOT_CHOICES = (("", "all boots"), ("current", "this boot"))
@@ -35,7 +34,7 @@ async def logs_page(request, scope):
         "boots": BOOT_CHOICES,
     }
     # The context processors ask the database about the user: not from the event loop.
-    return await sync_to_async(render)(request, "logs/page.html", context, status=400 if error else 200)
+    return await arender(request, "logs/page.html", context, status=400 if error else 200)
 
 
 def _download_name(source: journal.LogSource, extension: str) -> str:

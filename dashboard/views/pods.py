@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 from dashboard import audit
 from dashboard.permissions import operator_required
 from dashboard.podman_clients import client_for
-from dashboard.views.containers import arender, check_scope, lifecycle_action, operate_flag, podman_failure
+from dashboard.views.rendering import arender
+from dashboard.views.containers import check_scope, lifecycle_action, operate_flag, podman_failure
 from engine.podman import Pod, PodmanError
 from engine.podman.container_spec import InvalidSettings, pod_spec
 

@@ -14,7 +14,8 @@ from dashboard import audit, scopes, services
 from dashboard.permissions import operator_required
 from dashboard.systemd import SystemdError
 from dashboard.unit_watch import watch_for
-from dashboard.views.containers import arender, check_scope, operate_flag
+from dashboard.views.rendering import arender
+from dashboard.views.containers import check_scope, operate_flag
 from engine.podman import PodmanError
 from engine.units import install
 from engine.units.formats import FormatUnavailable

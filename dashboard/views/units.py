@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timezone
 
-from asgiref.sync import sync_to_async
 from django.http import Http404
-from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_POST
@@ -16,6 +14,7 @@ from dashboard import audit, scopes, unit_watch
 from dashboard.permissions import operator_required
 from dashboard.systemd import (ACTIONS, SystemdError, container_link, manager_for,
                                read_unit_file)
+from dashboard.views.rendering import arender
 
 KINDS = {"service": "Services", "socket": "Sockets", "timer": "Timers", "target": "Targets"}
 # Actions that stop or hide something ask for confirmation first.
@@ -57,7 +56,7 @@ async def units_list(request, scope):
         kind = "service"
     watch = await unit_watch.watch_for(scope_obj)
     rows = [r for r in watch.snapshot() if r.kind == kind]
-    return await sync_to_async(render)(request, "units/list.html", {
+    return await arender(request, "units/list.html", {
         "scope": scope, "kind": kind, "kinds": KINDS, "version": watch.version,
         "items": [{"row": r, "row_id": dom_id(r.name)} for r in rows],
         "watch_live": watch.live, "watch_message": watch.status_message,
@@ -160,7 +159,7 @@ async def unit_detail(request, scope, name):
         raise Http404(error.message) from None
     context = detail_context(scope, props)
     context["version"] = version
-    return await sync_to_async(render)(request, "units/detail.html", context)
+    return await arender(request, "units/detail.html", context)
 
 
 def _action_view(action: str):
@@ -178,7 +177,7 @@ def _action_view(action: str):
             result, message, ok = "error", f"cannot reach systemd: {error}", False
         await audit.arecord(await request.auser(), f"unit-{action}", scope=scope, target=name,
                             result=result, detail=message)
-        return await sync_to_async(render)(request, "units/_result.html", {
+        return await arender(request, "units/_result.html", {
             "action": action, "name": name, "result": result, "message": message, "ok": ok})
 
     view.__name__ = f"unit_{action.replace('-', '_')}"
