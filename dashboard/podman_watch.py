@@ -120,7 +120,7 @@ class ScopeWatch:
                 log.exception("podman watch %s: publishing failed", self.scope)
 
     async def _containers(self, changed: dict[str, set[str]]) -> list[dict]:
-        from dashboard.views.containers import render_container_row  # views import this module
+        from dashboard.views.container_rows import render_container_row
 
         by_id = await self._read_containers(list(changed))
         items = []

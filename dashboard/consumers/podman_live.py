@@ -103,7 +103,8 @@ class PodmanLiveConsumer(LoginRequiredConsumer):
         except PodmanError:
             return  # the page already says podman is away; a refresh comes with its return
         if self.area == "containers":
-            from dashboard.views.containers import render_container_rows, sort_containers
+            from dashboard.views.container_rows import render_container_rows
+            from dashboard.views.containers import sort_containers
 
             rows = render_container_rows(sort_containers(items), self.scope_name, self.audience == "operator")
         elif self.area == "pods":
