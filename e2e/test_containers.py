@@ -71,7 +71,7 @@ def test_create_from_the_form_then_stop_and_remove_on_the_page(operator_page, se
 def test_each_bad_field_gets_a_message_and_nothing_is_created(operator_page, server, names):
     page, name = operator_page, unique("bad-")
     names.append(name)
-    page.goto(f"{server.url}/user/containers/new/")
+    page.goto(f"{server.url}/user/containers/-/new/")
     bad = {"input[name=image]": "Not An Image", "input[name=command]": "echo 'unclosed",
            "textarea[name=env]": "1BAD=x", "textarea[name=labels]": "=nokey", "textarea[name=ports]": "80:99999",
            "textarea[name=volumes]": "/data", "input[name=memory]": "lots", "input[name=cpus]": "many",
@@ -100,7 +100,7 @@ def test_each_bad_field_gets_a_message_and_nothing_is_created(operator_page, ser
 def test_podmans_refusal_is_shown_in_the_form(operator_page, server, names):
     page, name = operator_page, unique("refused-")
     names.append(name)
-    page.goto(f"{server.url}/user/containers/new/")
+    page.goto(f"{server.url}/user/containers/-/new/")
     page.fill("input[name=image]", "localhost/phc-no-such-image:1")
     page.fill("input[name=name]", name)
     page.click("#submit-container")

@@ -28,7 +28,7 @@ def name():
 
 def test_systemd_inside_runs_and_stops(operator_page, server, systemd_image, name):
     page = operator_page
-    page.goto(f"{server.url}/user/containers/new/?image={systemd_image}")
+    page.goto(f"{server.url}/user/containers/-/new/?image={systemd_image}")
     assert page.locator("input[name=image]").input_value() == systemd_image
     page.fill("input[name=name]", name)
     page.fill("input[name=command]", "/sbin/init")
