@@ -111,11 +111,30 @@ def test_podmans_refusal_is_shown_in_the_form(operator_page, server, names):
 def test_edit_recreates_with_the_new_settings_after_confirmation(operator_page, server, names):
     page, name = operator_page, unique("edit-")
     names.append(name)
-    podman("create", "--name", name, "-e", "COLOUR=red", BUSYBOX, "sleep", "600")
+    volume = f"{name}-data"
+    # an anonymous volume, a named one and a host folder: the data in each survives the edit
+    host_dir = subprocess.run(["mktemp", "-d"], capture_output=True, text=True, check=True).stdout.strip()
+    try:
+        podman("run", "-d", "--name", name, "-e", "COLOUR=red", "-v", "/anon", "-v", f"{volume}:/named",
+               "-v", f"{host_dir}:/host", BUSYBOX, "sleep", "600")
+        podman("exec", name, "sh", "-c", "for d in anon named host; do echo kept > /$d/file; done")
+        podman("stop", "-t", "0", name)
+        _edit_and_check(page, server, name)
+        podman("start", name)
+        assert podman("exec", name, "cat", "/anon/file", "/named/file", "/host/file").stdout.split() == ["kept"] * 3
+    finally:
+        podman("rm", "-f", "-t", "0", "-v", name, check=False)
+        podman("volume", "rm", "-f", volume, check=False)
+        subprocess.run(["rm", "-rf", host_dir], check=False)
+
+
+def _edit_and_check(page, server, name):
     old_id = podman("inspect", "-f", "{{.Id}}", name).stdout.strip()
     page.goto(f"{server.url}/user/containers/{name}/edit/")
     assert page.locator("textarea[name=env]").input_value() == "COLOUR=red"
     assert page.locator("input[name=command]").input_value() == "sleep 600"
+    assert {"/anon", "/named", "/host"} <= {line.split(":")[1] for line in
+                                         page.locator("textarea[name=volumes]").input_value().splitlines()}
     page.fill("textarea[name=env]", "COLOUR=blue")
     page.click("#submit-container")
     assert page.locator(".field-error[data-field=confirm]").count() == 1

@@ -224,7 +224,7 @@ async def edit_submit(request, scope, name):
         return await again(invalid.errors)
     if request.POST.get("confirm") != "yes":
         return await again({"confirm": ["Tick the box: the container is removed and created again "
-                                        "(named volumes and host folders are kept; its own writable layer is not)."]})
+                                        "(its volumes and host folders are kept, with their data; files written outside them are not)."]})
     try:
         old = await client.inspect_container(name)
     except PodmanError as error:
