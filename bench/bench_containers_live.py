@@ -44,11 +44,12 @@ def main() -> None:
     parser.add_argument("--tries", type=int, default=50)
     args = parser.parse_args()
     name = f"phc-bench-live-{secrets.token_hex(3)}"
-    subprocess.run(["podman", "create", "--name", name, "localhost/busybox:latest", "sh", "-c",
-                    "trap 'exit 0' TERM; sleep 600 & wait"], check=True, capture_output=True)
     starts, stops, cli = [], [], []
     try:
         with live_page() as (server, page):
+            # created only now: live_page puts the host stack's podman settings into the environment
+            subprocess.run(["podman", "create", "--name", name, "localhost/busybox:latest", "sh", "-c",
+                            "trap 'exit 0' TERM; sleep 600 & wait"], check=True, capture_output=True)
             page.goto(f"{server.url}/user/containers/?q={name}")
             page.wait_for_selector("#containers-table[data-live=open]")
             page.evaluate(WATCH_ROW, name)
@@ -56,8 +57,10 @@ def main() -> None:
                 for command, state, into in (("start", "running", starts), ("stop", "exited", stops)):
                     index = page.evaluate("window.phcSeen.length")
                     began = time.time()
-                    subprocess.run(["podman", command, *(["-t", "0"] if command == "stop" else []), name],
-                                   check=True, capture_output=True)
+                    done = subprocess.run(["podman", command, *(["-t", "0"] if command == "stop" else []), name],
+                                          capture_output=True, text=True)
+                    if done.returncode:
+                        raise SystemExit(f"podman {command} {name} failed: {done.stderr.strip()}")
                     cli.append((time.time() - began) * 1000)
                     into.append((wait_for_state(page, state, index) - began) * 1000)
     finally:
