@@ -161,3 +161,20 @@ def test_the_pane_on_container_and_pod_pages_shows_their_lines(operator_page, se
             assert shown_lines(operator_page) == ["seq 1"]
     finally:
         subprocess.run(["podman", "pod", "rm", "-f", "-t", "0", pod], capture_output=True)
+
+
+def test_the_name_field_suggests_the_names_of_the_chosen_kind(viewer_page, server, container):
+    page, name = viewer_page, container("sleep 600")
+    page.goto(f"{server.url}/user/logs/")
+
+    def suggested() -> list[str]:
+        page.wait_for_selector("#log-names[data-loaded]", state="attached")
+        return page.eval_on_selector_all("#log-names option", "options => options.map(o => o.value)")
+
+    page.select_option("select[name=kind]", "container")
+    page.focus("input[name=name]")
+    assert name in suggested()
+    page.evaluate("document.getElementById('log-names').removeAttribute('data-loaded')")
+    page.select_option("select[name=kind]", "unit")
+    units = suggested()
+    assert "default.target" in units and name not in units

@@ -7,10 +7,12 @@ from datetime import datetime, timezone
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import path
 
-from dashboard import journal
+from dashboard import journal, scopes
 from dashboard.consumers.logs import open_query
 from dashboard.podman_clients import client_for
+from dashboard.systemd import SystemdError, manager_for
 from dashboard.views.rendering import arender
+from engine.podman import PodmanError
 
 FILTERS = ("kind", "name", "priority", "since", "until", "text", "boot")
 BOOT_CHOICES = (("", "all boots"), ("current", "this boot"))
@@ -35,6 +37,24 @@ async def logs_page(request, scope):
     }
     # The context processors ask the database about the user: not from the event loop.
     return await arender(request, "logs/page.html", context, status=400 if error else 200)
+
+
+async def name_suggestions(request, scope):
+    """The names the Name field can take for the chosen kind, as a <datalist>.  Read
+    when the field is first focused or the kind changes, not with every page."""
+    kind = request.GET.get("kind", "")
+    names: list[str] = []
+    try:
+        if kind == "container":
+            names = [c.name for c in await client_for(scope).list_containers(all=True) if not c.is_infra]
+        elif kind == "pod":
+            names = [p.name for p in await client_for(scope).list_pods()]
+        elif kind == "unit":
+            async with manager_for(scopes.get_scope(scope)) as manager:
+                names = [u.name for u in await manager.list_units()]
+    except (PodmanError, SystemdError, OSError):
+        names = []  # only a help: the field still takes any name, and the header shows what is down
+    return await arender(request, "logs/_names.html", {"names": sorted(set(names))})
 
 
 def _download_name(source: journal.LogSource, extension: str) -> str:
@@ -83,4 +103,5 @@ async def download(request, scope):
 urlpatterns = [
     path("", logs_page, name="logs"),
     path("download/", download, name="logs-download"),
+    path("names/", name_suggestions, name="logs-names"),
 ]
