@@ -32,3 +32,9 @@ from dashboard.consumers.services import ServiceStateConsumer  # noqa: E402
 websocket_urlpatterns += [
     path("ws/services/<str:scope>/state/", ServiceStateConsumer.as_asgi()),
 ]
+
+from dashboard.consumers.container_stats import ContainerStatsConsumer  # noqa: E402
+
+websocket_urlpatterns += [
+    path("ws/podman/<str:scope>/stats/<str:name>/", ContainerStatsConsumer.as_asgi()),
+]

@@ -198,3 +198,22 @@ def test_viewer_sees_no_actions_and_cannot_act(viewer_page, server, names):
         document.body.getAttribute('hx-headers').match(/"X-CSRFToken": "([^"]+)"/)[1]}})).status""",
                            f"/user/containers/{name}/remove/")
     assert status == 403 and exists(name)
+
+
+def test_the_detail_page_draws_live_cpu_and_memory(viewer_page, server, names):
+    page, name = viewer_page, unique("stats-")
+    names.append(name)
+    podman("run", "-d", "--name", name, "-m", "64m", BUSYBOX, "sh", "-c", "trap 'exit 0' TERM; while :; do :; done")
+    page.goto(f"{server.url}/user/containers/{name}/")
+    panel = page.locator(".stats-panel")
+    page.wait_for_function("() => Number(document.querySelector('.stats-panel').dataset.samples) >= 3")
+    assert panel.get_attribute("data-state") == "running"
+    assert float(panel.locator(".stats-cpu").inner_text().split()[0]) > 20  # a shell spinning on a core
+    assert panel.locator(".stats-limit").inner_text() == "limit 67.1 MB"
+    for chart in ("cpu", "memory"):
+        assert len(panel.locator(f".stats-{chart}-chart polyline").get_attribute("points").split()) >= 3
+    podman("stop", "-t", "0", name)
+    page.wait_for_selector(".stats-panel[data-state=stopped]")
+    assert panel.locator(".stats-status").inner_text() == "not running"
+    podman("rm", name)
+    page.wait_for_selector(".stats-panel[data-state=gone]")

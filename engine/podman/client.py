@@ -21,6 +21,7 @@ from engine.podman.errors import EngineUnavailable, PodmanError, error_for
 from engine.podman.events import Event
 from engine.podman.log_frames import LogFrameDecoder
 from engine.podman.models import Container, Image, Pod
+from engine.podman.stats import ContainerStats
 
 DEFAULT_TIMEOUT = 30.0
 # Stopping waits for the container's own stop timeout; allow for it above podman's.
@@ -351,6 +352,28 @@ class PodmanClient:
 
     async def remove_volume(self, name: str, force: bool = False) -> None:
         await self._request("DELETE", f"/volumes/{_name(name)}", params={"force": str(force).lower()})
+
+    # -- stats ----------------------------------------------------------------------
+
+    async def container_stats(self, name: str, interval: int = 1) -> AsyncIterator[ContainerStats]:
+        """A sample of the container's resource use every `interval` seconds, for as long
+        as the caller reads (a stopped container gives zero samples, not an end).  Raises
+        NotFound when there is no such container; ends when it is removed."""
+        await self.inspect_container(name)  # podman's stats error for an unknown name carries no message
+        params = {"containers": name, "stream": "true", "interval": str(max(1, int(interval)))}
+        async with self._stream("GET", "/containers/stats", params=params) as response:
+            async for line in response.aiter_lines():
+                if not line.strip():
+                    continue
+                try:
+                    sample = json.loads(line)
+                except ValueError:
+                    continue
+                records = sample.get("Stats") or []
+                if sample.get("Error") is not None and not records:
+                    return  # removed while we read
+                for record in records:
+                    yield ContainerStats.from_api(record)
 
     # -- events ---------------------------------------------------------------------
 

@@ -335,3 +335,29 @@ async def test_a_row_from_inspect_matches_the_row_from_the_list(client, cleanup)
                 assert getattr(inspected, attribute) == getattr(listed, attribute), attribute
             assert [str(p) for p in inspected.ports] == [str(p) for p in listed.ports]
             assert inspected.created == listed.created
+
+
+async def test_stats_follow_a_busy_container_through_stop_and_removal(client, cleanup):
+    name = await make(client, cleanup, command="sh -c 'while :; do :; done'", memory="64m")
+    await client.start_container(name)
+    samples = client.container_stats(name)
+    busy = [await anext(samples) for _ in range(3)]
+    assert all(s.running and s.name == name and s.pids >= 1 and s.memory_bytes > 0 for s in busy)
+    assert max(s.cpu_percent for s in busy) > 20  # a shell spinning on a core
+    assert busy[-1].memory_limit_bytes == 64 * 1024 * 1024
+    await client.kill_container(name)
+    stopped = None
+    for _ in range(5):
+        sample = await anext(samples)
+        if not sample.running:
+            stopped = sample
+            break
+    assert stopped is not None and stopped.cpu_percent == 0 and stopped.memory_bytes == 0
+    await client.remove_container(name, force=True)
+    rest = [sample async for sample in samples]  # the stream ends with the container
+    assert len(rest) <= 2
+
+
+async def test_stats_of_an_unknown_container_is_not_found(client):
+    with pytest.raises(NotFound):
+        await anext(client.container_stats(unique("missing-")))
