@@ -3,6 +3,7 @@ from dashboard import scopes
 from dashboard.permissions import can_operate
 
 NAVIGATION = [
+    ("overview", "Overview"),
     ("containers", "Containers"),
     ("pods", "Pods"),
     ("images", "Images"),
@@ -26,6 +27,9 @@ def navigation(request):
 
 
 def _area_of(path: str) -> str:
-    """/user/containers/web/ -> "containers": the area is the segment after the scope."""
+    """/user/containers/web/ -> "containers": the area is the segment after the scope
+    (/user/ alone is the overview)."""
     segments = [s for s in path.split("/") if s]
-    return segments[1] if len(segments) > 1 and segments[0] in scopes.SCOPE_NAMES else ""
+    if not segments or segments[0] not in scopes.SCOPE_NAMES:
+        return ""
+    return segments[1] if len(segments) > 1 else "overview"

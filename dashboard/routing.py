@@ -38,3 +38,9 @@ from dashboard.consumers.container_stats import ContainerStatsConsumer  # noqa: 
 websocket_urlpatterns += [
     path("ws/podman/<str:scope>/stats/<str:name>/", ContainerStatsConsumer.as_asgi()),
 ]
+
+from dashboard.consumers.overview import OverviewConsumer  # noqa: E402
+
+websocket_urlpatterns += [
+    path("ws/overview/<str:scope>/", OverviewConsumer.as_asgi()),
+]

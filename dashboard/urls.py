@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
-from dashboard.views import home
+from dashboard.views import home, overview
 
 
 class ScopeConverter:
@@ -25,6 +25,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("<scope:scope>/", overview.overview_page, name="overview"),
     path("<scope:scope>/containers/", include("dashboard.views.containers")),
     path("<scope:scope>/pods/", include("dashboard.views.pods")),
     path("<scope:scope>/images/", include("dashboard.views.images")),

@@ -8,7 +8,7 @@ from dashboard.views.rendering import arender
 
 
 def home(request):
-    return redirect("containers", scope=scopes.default_scope_name())
+    return redirect("overview", scope=scopes.default_scope_name())
 
 
 async def health_fragment(request):
