@@ -43,13 +43,13 @@ class OverviewConsumer(LoginRequiredConsumer):
 
     def _soon(self) -> None:
         if self.pending is None or self.pending.done():
-            self.pending = asyncio.create_task(self._send_body())
+            self.pending = asyncio.create_task(self._send_body(asyncio.get_running_loop().time()))
 
-    async def _send_body(self) -> None:
-        from dashboard.views.overview import overview_context  # views import the consumers' routing
+    async def _send_body(self, woken_at: float) -> None:
+        from dashboard.views.overview import shared_overview_context  # views import the consumers' routing
 
         await asyncio.sleep(SETTLE_SECONDS)
-        context = await overview_context(self.scope_name)
+        context = await shared_overview_context(self.scope_name, not_before=woken_at)
         await self.send(text_data=render_to_string("overview/_body.html", {**context, "swap": True}))
 
     # Every message of the joined groups means "something changed".

@@ -33,6 +33,22 @@ async def overview_context(scope_name: str) -> dict:
             "attention": overview.attention(containers, rows)}
 
 
+# The overview being computed per (loop, scope), with when it began: every open page
+# that a change wakes asks at the same moment, and one set of list calls serves them all.
+_in_flight: dict[tuple[int, str], tuple[float, asyncio.Future]] = {}
+
+
+async def shared_overview_context(scope_name: str, not_before: float) -> dict:
+    """overview_context, shared with the other pages asking now; a computation begun
+    before `not_before` (loop time of the change that woke the caller) is not reused."""
+    loop = asyncio.get_running_loop()
+    key = (id(loop), scope_name)
+    began, future = _in_flight.get(key, (0.0, None))
+    if future is None or began < not_before:
+        began, future = _in_flight[key] = (loop.time(), asyncio.ensure_future(overview_context(scope_name)))
+    return await asyncio.shield(future)
+
+
 async def overview_page(request, scope):
     check_scope(scope)
     context = await overview_context(scope)

@@ -56,3 +56,25 @@ def test_images_total():
     images = [Image(id=str(n), names=[], created=None, size=size, containers=0, labels={}, dangling=False)
               for n, size in enumerate([100, 250])]
     assert images_total(images) == (2, 350)
+
+
+async def test_pages_woken_by_the_same_change_share_one_computation(monkeypatch):
+    import asyncio
+
+    from dashboard.views import overview as view
+
+    calls = []
+
+    async def compute(scope_name):
+        calls.append(scope_name)
+        await asyncio.sleep(0.01)
+        return {"n": len(calls)}
+
+    monkeypatch.setattr(view, "overview_context", compute)
+    woken = asyncio.get_running_loop().time()
+    answers = await asyncio.gather(*(view.shared_overview_context("user", woken) for _ in range(5)))
+    assert calls == ["user"] and all(a == {"n": 1} for a in answers)
+    # a change after that computation began is not answered with it
+    later = asyncio.get_running_loop().time() + 0.001
+    await asyncio.sleep(0.002)
+    assert await view.shared_overview_context("user", later) == {"n": 2}
