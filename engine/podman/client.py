@@ -141,6 +141,19 @@ class PodmanClient:
             raise self._unavailable(error) from error
 
     @staticmethod
+    async def _json_lines(response: httpx.Response) -> AsyncIterator[tuple[str, dict | None]]:
+        """Each non-blank line of a streamed answer, with its JSON object (None when the
+        line is not JSON: podman mixes plain progress lines into some streams)."""
+        async for line in response.aiter_lines():
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except ValueError:
+                item = None
+            yield line, item if isinstance(item, dict) else None
+
+    @staticmethod
     def _raise_report_errors(reports, what: str) -> None:
         """Remove/prune/pod calls answer 200 with a list of reports; each may hold an error."""
         for report in reports if isinstance(reports, list) else [reports]:
@@ -300,12 +313,8 @@ class PodmanClient:
         The API pulls from registries only (the docker transport)."""
         params = {"reference": reference, "policy": policy, "tlsVerify": str(tls_verify).lower()}
         async with self._stream("POST", "/images/pull", params=params) as response:
-            async for line in response.aiter_lines():
-                if not line.strip():
-                    continue
-                try:
-                    item = json.loads(line)
-                except ValueError:
+            async for line, item in self._json_lines(response):
+                if item is None:
                     yield PullProgress(line.strip())
                     continue
                 if item.get("error"):
@@ -362,12 +371,8 @@ class PodmanClient:
         await self.inspect_container(name)  # podman's stats error for an unknown name carries no message
         params = {"containers": name, "stream": "true", "interval": str(max(1, int(interval)))}
         async with self._stream("GET", "/containers/stats", params=params) as response:
-            async for line in response.aiter_lines():
-                if not line.strip():
-                    continue
-                try:
-                    sample = json.loads(line)
-                except ValueError:
+            async for _, sample in self._json_lines(response):
+                if sample is None:
                     continue
                 records = sample.get("Stats") or []
                 if sample.get("Error") is not None and not records:
@@ -398,12 +403,12 @@ class PodmanClient:
                         yield Event.reconnected()
                     first = False
                     backoff = 0.1
-                    async for line in response.aiter_lines():
-                        if not line.strip():
+                    async for _, item in self._json_lines(response):
+                        if item is None:
                             continue
                         try:
-                            event = Event.from_api(json.loads(line))
-                        except ValueError:
+                            event = Event.from_api(item)
+                        except ValueError:  # a time that is not a number
                             continue
                         if event.time_nano and event.time_nano <= last_nano:
                             continue  # replayed after a reconnect: already given
