@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from asgiref.sync import sync_to_async
@@ -26,6 +28,9 @@ from engine.podman.events import RECONNECTED
 log = logging.getLogger(__name__)
 
 KINDS = ("container", "pod", "image")
+AREA_OF_KIND = {"container": "containers", "pod": "pods", "image": "images"}
+# Rows published lately, kept so that a page opened meanwhile can catch up on them.
+KEPT_ROWS = 4096
 # Up to this many changed containers in one batch are inspected one by one; more, listed.
 INSPECT_AT_MOST = 20
 
@@ -52,6 +57,16 @@ class ScopeWatch:
         self.tasks: list[asyncio.Task] = []
         # pod id -> its inspect record, for its members' rows (name and ports never change)
         self.pods_seen: dict[str, dict] = {}
+        # Catching up instead of re-listing: every published row gets a version; a page
+        # remembers the version (and epoch) it was rendered at and, once its socket is
+        # open, gets only the rows published since.  The epoch changes when the event
+        # stream is reopened, the versions forgotten when more than KEPT_ROWS pile up.
+        self.epoch = 0
+        self.version = 0
+        self.covered = False  # the event stream is open: everything from now on is seen
+        self.forgotten: dict[str, int] = {area: 0 for area in AREA_OF_KIND.values()}
+        self.published: dict[str, OrderedDict[str, tuple[int, dict]]] = {
+            area: OrderedDict() for area in AREA_OF_KIND.values()}
 
     @property
     def alive(self) -> bool:
@@ -69,9 +84,39 @@ class ScopeWatch:
         if ident:
             self.pending[kind].setdefault(ident, set()).add(action)
 
+    def position(self) -> str:
+        """Where a page rendered now stands ("" when it cannot catch up later: the event
+        stream is not open yet).  Taken before the page's list call."""
+        return f"{self.epoch}.{self.version}" if self.covered and self.alive else ""
+
+    def since(self, area: str, position: str) -> list[dict] | None:
+        """The rows of an area published after `position`, or None when that cannot be
+        told (another epoch, or forgotten): then the page must be read again."""
+        epoch, _, version = position.partition(".")
+        if not self.covered or not self.alive or epoch != str(self.epoch) or not version.isdigit():
+            return None
+        if int(version) < self.forgotten[area]:
+            return None
+        return [item for v, item in self.published[area].values() if v > int(version)]
+
+    def _record(self, area: str, items: list[dict]) -> None:
+        self.version += 1
+        kept = self.published[area]
+        for item in items:
+            kept.pop(item["id"], None)
+            kept[item["id"]] = (self.version, item)
+        while len(kept) > KEPT_ROWS:
+            _, (version, _) = kept.popitem(last=False)
+            self.forgotten[area] = max(self.forgotten[area], version)
+
     async def _read(self) -> None:
-        async for event in client_for(self.scope).events():
+        # From a moment before the stream opens: podman replays what happened since, so
+        # nothing falls between "covered" and the first event read.
+        opened_at = time.time() - 1.0
+        self.covered = True
+        async for event in client_for(self.scope).events(since=opened_at):
             if event.type == RECONNECTED:
+                self.epoch += 1
                 await self._refresh_all()
                 continue
             if event.type == "container":
@@ -103,15 +148,13 @@ class ScopeWatch:
             batch = {kind: self.pending[kind] for kind in KINDS}
             self.pending = {kind: {} for kind in KINDS}
             try:
-                if batch["container"]:
-                    await layer.group_send(group_name(self.scope, "containers"),
-                                           {"type": "podman.changed", "items": await self._containers(batch["container"])})
-                if batch["pod"]:
-                    await layer.group_send(group_name(self.scope, "pods"),
-                                           {"type": "podman.changed", "items": await self._pods(batch["pod"])})
-                if batch["image"]:
-                    await layer.group_send(group_name(self.scope, "images"),
-                                           {"type": "podman.changed", "items": await self._images(batch["image"])})
+                readers = {"container": self._containers, "pod": self._pods, "image": self._images}
+                for kind, read in readers.items():
+                    if batch[kind]:
+                        items = await read(batch[kind])
+                        self._record(AREA_OF_KIND[kind], items)
+                        await layer.group_send(group_name(self.scope, AREA_OF_KIND[kind]),
+                                               {"type": "podman.changed", "items": items})
             except PodmanError as error:
                 # podman went away between the event and the list: the event stream
                 # reconnects and then asks every page for a refresh
@@ -211,6 +254,15 @@ def ensure_watching(scope: str) -> ScopeWatch:
         watch = _watches[key] = ScopeWatch(scope)
         watch.start()
     return watch
+
+
+def live_socket_url(scope: str, area: str, query: str = "") -> str:
+    """The websocket of a live list page, with where the page stands in the watcher's
+    changes.  Call it before the page reads podman: what is published after that
+    position is what the page may have missed."""
+    at = ensure_watching(scope).position()
+    params = "&".join(p for p in (query, f"at={at}" if at else "") if p)
+    return f"/ws/podman/{scope}/{area}/" + (f"?{params}" if params else "")
 
 
 # -- image pulls ------------------------------------------------------------------------

@@ -35,13 +35,20 @@ class PodmanLiveConsumer(LoginRequiredConsumer):
         self.filters = container_filters(query)
         self.audience = "operator" if await database_sync_to_async(can_operate)(self.scope["user"]) else "viewer"
         self.group = group_name(self.scope_name, self.area)
-        ensure_watching(self.scope_name)
+        watch = ensure_watching(self.scope_name)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        self.known: set[str] = set()
-        # Something may have changed between the page's render and this connection:
-        # send the current rows (or the detail's state) once, so that what the page
-        # shows and what this consumer believes it shows are the same.
-        await self.podman_refresh({})
+        # The ids of the rows the page shows, when known (after a full read); None after
+        # a catch-up, when only what changed since the page's render was sent.
+        self.known: set[str] | None = set()
+        # Something may have changed between the page's render and this connection.
+        # A list page rendered while the watcher was already following podman gets the
+        # rows published since (no list call); any other page reads podman once.
+        missed = None if self.detail_id else watch.since(self.area, query.get("at", ""))
+        if missed is None:
+            await self.podman_refresh({})
+        else:
+            self.known = None
+            await self.podman_changed({"items": missed})
 
     async def disconnect(self, code):
         if getattr(self, "group", None):
@@ -81,14 +88,16 @@ class PodmanLiveConsumer(LoginRequiredConsumer):
                 continue
             row_id = f"{ROW_PREFIX[self.area]}{ident}"
             shown = item["present"] and self._matches(item["facts"])
-            if shown and ident in self.known:
+            if shown:
+                # Replaces the row of that id; static/js/podhouse.js appends it when the
+                # page does not have it yet.
                 parts.append(item["html"][self.audience])
-            elif shown:
-                self.known.add(ident)
-                parts.append(f'<tbody hx-swap-oob="beforeend:#{BODY_IDS[self.area]}">{item["html"][self.audience]}</tbody>')
-            elif ident in self.known:
-                self.known.discard(ident)
-                parts.append(f'<tr id="{row_id}" hx-swap-oob="delete"></tr>')
+                if self.known is not None:
+                    self.known.add(ident)
+            elif self.known is None or ident in self.known:
+                if self.known is not None:
+                    self.known.discard(ident)
+                parts.append(f'<tr id="{row_id}" hx-swap-oob="delete" data-gone></tr>')
         if parts:
             await self.send(text_data="".join(parts))
 

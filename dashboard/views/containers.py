@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from dashboard import audit, scopes
 from dashboard.permissions import can_operate, operator_required
 from dashboard.podman_clients import client_for
+from dashboard.podman_watch import live_socket_url
 from dashboard.views.container_rows import render_container_row, render_container_rows
 from dashboard.views.rendering import arender
 from engine.podman import Container, EngineUnavailable, NotFound, PodmanError
@@ -82,6 +83,7 @@ def sort_containers(containers: list[Container]) -> list[Container]:
 async def container_list(request, scope):
     check_scope(scope)
     filters = container_filters(request.GET)
+    ws_url = live_socket_url(scope, "containers", request.GET.urlencode())
     started = time.perf_counter()
     try:
         containers = await client_for(scope).list_containers(all=True)
@@ -93,11 +95,10 @@ async def container_list(request, scope):
     started = time.perf_counter()
     rows = render_container_rows(shown, scope, can_act)
     pods = sorted({c.pod_name for c in containers if c.pod_name})
-    query = request.GET.urlencode()
     # the two timings are in the page for bench/bench_containers_list.py
     context = {"scope": scope, "filters": filters, "states": CONTAINER_STATES, "pods": pods,
                "rows": rows, "count": len(shown), "total": sum(1 for c in containers if not c.is_infra),
-               "ws_url": f"/ws/podman/{scope}/containers/" + (f"?{query}" if query else ""),
+               "ws_url": ws_url,
                "podman_ms": podman_ms, "rows_ms": (time.perf_counter() - started) * 1000}
     template = "containers/_table.html" if request.headers.get("HX-Request") else "containers/list.html"
     return await arender(request, template, context)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from dashboard import audit
 from dashboard.permissions import operator_required
 from dashboard.podman_clients import client_for
-from dashboard.podman_watch import image_pulls
+from dashboard.podman_watch import image_pulls, live_socket_url
 from dashboard.views.rendering import arender
 from dashboard.views.containers import (check_scope, go_next, operate_flag, podman_failure,
                                         podman_refusal)
@@ -34,6 +34,7 @@ def render_image_rows(images: list[Image], scope: str, can_act: bool) -> str:
 
 async def image_list(request, scope):
     check_scope(scope)
+    ws_url = live_socket_url(scope, "images")
     try:
         images = await client_for(scope).list_images()
     except PodmanError as error:
@@ -41,7 +42,7 @@ async def image_list(request, scope):
     can_act = await operate_flag(request)
     return await arender(request, "images/list.html", {
         "scope": scope, "rows": render_image_rows(images, scope, can_act), "count": len(images),
-        "ws_url": f"/ws/podman/{scope}/images/"})
+        "ws_url": ws_url})
 
 
 async def image_detail(request, scope, image_id):

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from dashboard import audit
 from dashboard.permissions import operator_required
 from dashboard.podman_clients import client_for
+from dashboard.podman_watch import live_socket_url
 from dashboard.views.rendering import arender
 from dashboard.views.containers import check_scope, lifecycle_action, operate_flag, podman_failure
 from engine.podman import Pod, PodmanError
@@ -29,6 +30,7 @@ def render_pod_rows(pods: list[Pod], scope: str, can_act: bool) -> str:
 
 async def pod_list(request, scope, form=None, errors=None, podman_error="", status=200):
     check_scope(scope)
+    ws_url = live_socket_url(scope, "pods")
     try:
         pods = await client_for(scope).list_pods()
     except PodmanError as error:
@@ -37,7 +39,7 @@ async def pod_list(request, scope, form=None, errors=None, podman_error="", stat
     return await arender(request, "pods/list.html", {
         "scope": scope, "rows": render_pod_rows(pods, scope, can_act), "count": len(pods),
         "form": form or {}, "errors": errors or {}, "podman_error": podman_error,
-        "ws_url": f"/ws/podman/{scope}/pods/"}, status=status)
+        "ws_url": ws_url}, status=status)
 
 
 async def pods_page(request, scope):

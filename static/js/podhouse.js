@@ -8,3 +8,17 @@ document.addEventListener("htmx:responseError", (event) => {
   banner.classList.remove("hidden");
   banner.classList.add("error");
 });
+
+// A live row the page does not have yet (a new container, or one changed while the
+// page's socket was connecting): the server sends rows by id without tracking which
+// ones each page holds, so htmx finds no target.  Append it to its table instead.
+// Rows sent to be deleted carry data-gone and are dropped.
+document.addEventListener("htmx:oobErrorNoTarget", (event) => {
+  const row = event.detail.content;
+  if (!row || row.tagName !== "TR" || !row.id || row.hasAttribute("data-gone")) return;
+  const body = [...document.querySelectorAll("tbody[data-row-prefix]")]
+    .find((b) => row.id.startsWith(b.dataset.rowPrefix));
+  if (!body) return;
+  body.appendChild(row);
+  htmx.process(row);
+});

@@ -55,3 +55,54 @@ async def test_cli_changes_reach_the_groups_as_rows(user_scope):
     finally:
         await asyncio.to_thread(subprocess.run, ["podman", "pod", "rm", "-f", "-t", "0", pod], capture_output=True)
         watch.stop()
+
+
+def _live_page_socket(query: str, user) -> "WebsocketCommunicator":
+    from channels.routing import URLRouter
+    from channels.testing import WebsocketCommunicator
+    from django.urls import path
+
+    from dashboard.consumers.podman_live import PodmanLiveConsumer
+
+    application = URLRouter([path("ws/podman/<str:scope>/<str:area>/", PodmanLiveConsumer.as_asgi())])
+    communicator = WebsocketCommunicator(application, f"/ws/podman/user/containers/?{query}")
+    communicator.scope["user"] = user
+    return communicator
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_page_opened_while_watching_catches_up_on_what_changed_since_its_render(user_scope, django_user_model):
+    from asgiref.sync import sync_to_async
+
+    user = await sync_to_async(django_user_model.objects.create_user)(f"phc-{secrets.token_hex(3)}", password="x")
+    watch = ensure_watching("user")
+    for _ in range(50):  # the event stream opens on the loop's next turns
+        if watch.position():
+            break
+        await asyncio.sleep(0.05)
+    at = watch.position()
+    assert at, "the watcher never opened podman's event stream"
+    name = f"phc-catch-{secrets.token_hex(4)}"
+    try:
+        # changed after the "render" at `at`, before the page's socket opens
+        await asyncio.to_thread(podman, "run", "-d", "--name", name, "localhost/busybox:latest",
+                                "sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait")
+        for _ in range(300):
+            if any((i.get("facts") or {}).get("name") == name for i in watch.since("containers", at) or []):
+                break
+            await asyncio.sleep(0.05)
+        caught_up = _live_page_socket(f"at={at}", user)
+        assert (await caught_up.connect())[0]
+        message = await caught_up.receive_from(timeout=10)
+        assert f'data-name="{name}"' in message and 'data-state="running"' in message
+        assert 'id="containers-body"' not in message  # the rows since, not the whole table again
+        await caught_up.disconnect()
+        # a page from before the event stream was (re)opened reads podman and gets every row
+        stale = _live_page_socket(f"at={watch.epoch + 1}.0", user)
+        assert (await stale.connect())[0]
+        message = await stale.receive_from(timeout=10)
+        assert message.startswith('<tbody id="containers-body" hx-swap-oob="innerHTML">') and f'data-name="{name}"' in message
+        await stale.disconnect()
+    finally:
+        await asyncio.to_thread(subprocess.run, ["podman", "rm", "-f", "-t", "0", name], capture_output=True)
+        watch.stop()
