@@ -53,8 +53,12 @@ def pane_value(page, expression: str):
     return page.evaluate(f"(() => {{ const pane = document.querySelector('.log-pane').logPane; return {expression}; }})()")
 
 
-def test_container_lines_arrive_live_and_a_dropped_socket_resumes_without_gap_or_duplicate(admin_page, server, container):
-    name = container('sleep 1; for i in $(seq 1 600); do echo "seq $i"; usleep 5000; done; sleep 30')
+# k8s-file: read through Podman's logs API, whose cursors rank the lines of each second
+@pytest.mark.parametrize("driver", ["journald", "k8s-file"])
+def test_container_lines_arrive_live_and_a_dropped_socket_resumes_without_gap_or_duplicate(
+        admin_page, server, container, driver):
+    name = container('sleep 1; for i in $(seq 1 600); do echo "seq $i"; usleep 5000; done; sleep 30',
+                     f"--log-driver={driver}")
     admin_page.goto(f"{server.url}/user/logs/?kind=container&name={name}&follow=on")
     admin_page.wait_for_function("document.querySelectorAll('.log-pane .ll').length >= 50")
     assert "following" in admin_page.locator(".log-pane .log-status").inner_text()
@@ -123,6 +127,22 @@ def test_a_k8s_file_container_is_read_through_podman_and_says_so(admin_page, ser
     admin_page.wait_for_function("document.querySelectorAll('.log-pane .ll').length === 2")
     assert "k8s-file" in admin_page.locator(".log-pane .log-note").inner_text()
     assert shown_lines(admin_page) == ["seq 1", "seq 2"]
+
+
+def test_load_earlier_for_a_k8s_file_container(viewer_page, server, container):
+    name = container('for i in $(seq 1 450); do echo "seq $i"; done; sleep 30', "--log-driver=k8s-file")
+    deadline = time.monotonic() + 15
+    while "seq 450" not in podman("logs", name):
+        assert time.monotonic() < deadline, "the container never wrote its lines"
+        time.sleep(0.1)
+    viewer_page.goto(f"{server.url}/user/logs/?kind=container&name={name}")
+    viewer_page.wait_for_function("document.querySelectorAll('.log-pane .ll').length === 200")
+    assert shown_lines(viewer_page)[0] == "seq 251"
+    viewer_page.click(".log-pane .log-earlier")
+    viewer_page.wait_for_function("document.querySelectorAll('.log-pane .ll').length === 450")
+    numbers = [int(NUMBERED.match(line).group(1)) for line in shown_lines(viewer_page)]
+    assert numbers == list(range(1, 451))
+    assert viewer_page.locator(".log-pane .log-earlier").is_disabled()
 
 
 @pytest.mark.parametrize("query, message", [

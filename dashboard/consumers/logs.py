@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import deque
 from contextlib import aclosing
 
 from dashboard import hoststack, journal, scopes
@@ -134,17 +135,27 @@ class LogPaneConsumer(LoginRequiredConsumer):
     async def stream_podman(self, scope: scopes.Scope, source: journal.LogSource, after: str | None,
                             lines: int, follow: bool):
         """A container whose log driver is not journald: Podman's logs API, with cursors
-        made of each line's timestamp and its rank among lines of the same timestamp."""
+        made of each line's timestamp and its rank among the lines of that second."""
         try:
             resume = journal.PodmanLogCursor.parse(after) if after else None
         except journal.BadQuery as error:
             await self.send_error(str(error))
             return
-        reader = journal.PodmanLogReader(resume)
-        stream = client_for(scope.name).container_logs(
-            source.name, follow=follow, timestamps=True,
-            since=resume.since if resume else None, tail=None if resume else lines)
         try:
+            if resume is None:
+                # The last lines, read from the log's start and not with podman's tail:
+                # a line's rank counts from the first line of its second, which a tail
+                # read cannot know, and a resume or "load earlier" relies on it.
+                last, _ = await self.podman_lines_before(None, lines)
+                if last:
+                    await self.send_lines(last)
+                    resume = journal.PodmanLogCursor.parse(last[-1].cursor)
+                if not follow:
+                    await self.send(text_data=_compact({"t": "end"}))
+                    return
+            reader = journal.PodmanLogReader(resume)
+            stream = client_for(scope.name).container_logs(
+                source.name, follow=follow, timestamps=True, since=resume.since if resume else None)
             async with aclosing(journal.batched(reader.entries(stream))) as batches:
                 async for batch in batches:
                     await self.send_lines(batch)
@@ -159,16 +170,45 @@ class LogPaneConsumer(LoginRequiredConsumer):
         if self.query is None:
             await self.send_error("open the pane first")
             return
-        if self.source.via_podman:
-            await self.send_error("earlier lines come from journald only; this container logs elsewhere")
-            return
         count = line_count(lines, EARLIER_LINES)
+        if self.source.via_podman:
+            await self.earlier_from_podman(cursor, count)
+            return
         try:
             entries = await journal.read_entries(self.query, self.env, lines=count, before=journal.check_cursor(cursor))
         except (journal.BadQuery, journal.JournalError) as error:
             await self.send_error(str(error))
             return
         await self.send(text_data=_compact({"t": "earlier", "lines": entries, "more": len(entries) == count}))
+
+    async def earlier_from_podman(self, cursor, count: int):
+        try:
+            stop = journal.PodmanLogCursor.parse(cursor)
+        except journal.BadQuery as error:
+            await self.send_error(str(error))
+            return
+        try:
+            entries, more = await self.podman_lines_before(stop, count)
+        except PodmanError as error:
+            await self.send_error(f"podman: {error}")
+            return
+        await self.send(text_data=_compact({"t": "earlier", "lines": entries, "more": more}))
+
+    async def podman_lines_before(self, stop: journal.PodmanLogCursor | None, count: int):
+        """The last `count` lines before the line at `stop` (before the end when None),
+        and whether there are more.  Podman's logs API reads a log from its start only."""
+        kept: deque[journal.Entry] = deque(maxlen=count + 1)
+        reader = journal.PodmanLogReader()
+        pairs = client_for(self.scope["url_route"]["kwargs"]["scope"]).container_logs(
+            self.source.name, timestamps=True)
+        async with aclosing(pairs):
+            async for stream, line in pairs:
+                entry = reader.entry(stream, line)
+                if stop is not None and entry.cursor == str(stop):
+                    break
+                kept.append(entry)
+        more = len(kept) > count
+        return (list(kept)[1:] if more else list(kept)), more
 
     async def disconnect(self, code):
         task = getattr(self, "task", None)
