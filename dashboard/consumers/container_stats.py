@@ -8,8 +8,7 @@ import contextlib
 
 from dashboard import scopes
 from dashboard.consumers.base import LoginRequiredConsumer
-from dashboard.podman_clients import client_for
-from engine.podman import NotFound, PodmanError
+from engine.podman import NotFound, PodmanClient, PodmanError
 
 SAMPLE_SECONDS = 1
 
@@ -24,9 +23,12 @@ class ContainerStatsConsumer(LoginRequiredConsumer):
         self.reader = asyncio.create_task(self._pass_on())
 
     async def _pass_on(self):
+        # A client of its own: a stream held while the page is open must not take one
+        # of the shared client's pooled connections from the pages' requests.
         try:
-            async for sample in client_for(self.scope_name).container_stats(self.container, SAMPLE_SECONDS):
-                await self.send_json({"sample": sample.as_dict()})
+            async with PodmanClient(scopes.get_scope(self.scope_name).podman_socket) as client:
+                async for sample in client.container_stats(self.container, SAMPLE_SECONDS):
+                    await self.send_json({"sample": sample.as_dict()})
             await self.send_json({"gone": f"container {self.container} was removed"})
         except NotFound:
             await self.send_json({"gone": f"no container {self.container}"})

@@ -25,6 +25,7 @@ from contextlib import aclosing
 from dashboard import hoststack, journal, scopes
 from dashboard.consumers.base import LoginRequiredConsumer
 from dashboard.podman_clients import client_for
+from engine.podman import PodmanClient
 from engine.podman.errors import PodmanError
 
 DEFAULT_LINES = 200
@@ -154,11 +155,13 @@ class LogPaneConsumer(LoginRequiredConsumer):
                     await self.send(text_data=_compact({"t": "end"}))
                     return
             reader = journal.PodmanLogReader(resume)
-            stream = client_for(scope.name).container_logs(
-                source.name, follow=follow, timestamps=True, since=resume.since if resume else None)
-            async with aclosing(journal.batched(reader.entries(stream))) as batches:
-                async for batch in batches:
-                    await self.send_lines(batch)
+            # a client of its own for a stream held open: not one of the shared pool's connections
+            async with PodmanClient(scope.podman_socket) as own:
+                stream = own.container_logs(source.name, follow=follow, timestamps=True,
+                                            since=resume.since if resume else None)
+                async with aclosing(journal.batched(reader.entries(stream))) as batches:
+                    async for batch in batches:
+                        await self.send_lines(batch)
             await self.send(text_data=_compact({"t": "end"}))
         except PodmanError as error:
             await self.send_error(f"podman: {error}")
