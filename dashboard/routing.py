@@ -32,3 +32,9 @@ from dashboard.consumers.services import ServiceStateConsumer  # noqa: E402
 websocket_urlpatterns += [
     path("ws/services/<str:scope>/state/", ServiceStateConsumer.as_asgi()),
 ]
+
+from dashboard.consumers.updates import UpdateProgressConsumer  # noqa: E402
+
+websocket_urlpatterns += [
+    path("ws/updates/<str:scope>/<str:job>/", UpdateProgressConsumer.as_asgi()),
+]
