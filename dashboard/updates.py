@@ -18,7 +18,7 @@ Checks and updates run as jobs of this process (dashboard.progress): each line
 names its container, the page follows them over a websocket."""
 from __future__ import annotations
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 
 from dashboard import audit, services
 from dashboard.models import UpdateRecord
@@ -172,7 +172,10 @@ async def update(scope: Scope, candidate: Candidate, say=_nothing, tls_verify: b
                    f"{message} The roll back to {short_id(old)} failed too: {how}", old, new)
 
 
-@sync_to_async
+# The jobs outlive their request: each reach for the database closes its connection
+# after it (channels' database_sync_to_async), as a consumer's would.
+
+@database_sync_to_async
 def _remember(scope: str, username: str, candidate_reference: str, outcome: Outcome,
               action: str = "update") -> UpdateRecord:
     return UpdateRecord.objects.create(
@@ -181,13 +184,20 @@ def _remember(scope: str, username: str, candidate_reference: str, outcome: Outc
         action=action, outcome=outcome.result, message=outcome.message)
 
 
+@database_sync_to_async
+def _record(scope: str, record_id: int) -> UpdateRecord | None:
+    return UpdateRecord.objects.filter(pk=record_id, scope=scope).first()
+
+
+_audit = database_sync_to_async(audit.record)
+
+
 async def roll_back(scope: Scope, record_id: int, user) -> Outcome:
     """Go back to the image an update replaced: tag it to the reference again and
     restart the unit.  Refused (UpdateError) when that image is gone."""
-    try:
-        record = await UpdateRecord.objects.aget(pk=record_id, scope=scope.name)
-    except UpdateRecord.DoesNotExist:
-        raise UpdateError(f"There is no update {record_id} in the {scope.name} scope.") from None
+    record = await _record(scope.name, record_id)
+    if record is None:
+        raise UpdateError(f"There is no update {record_id} in the {scope.name} scope.")
     if record.action != "update" or record.outcome != autoupdate.UPDATED:
         raise UpdateError(f"Only an update that worked can be rolled back; this one was {record.outcome}.")
     client = client_for(scope.name)
@@ -217,26 +227,34 @@ def start(job_id: str, mode: str, scope: Scope, chosen: list[Candidate], user,
 
 async def _run(job: ProgressJob, mode: str, scope: Scope, chosen: list[Candidate], user, tls_verify: bool) -> None:
     counts: dict[str, int] = {}
-    for candidate in chosen:
-        async def say(message: str, candidate=candidate) -> None:
-            await jobs.emit(job, container=candidate.id, message=message)
+    try:
+        for candidate in chosen:
+            outcome = await _one(job, mode, scope, candidate, tls_verify)
+            counts[outcome.result] = counts.get(outcome.result, 0) + 1
+            if mode == UPDATE and outcome.result in (autoupdate.UPDATED, autoupdate.ROLLED_BACK, autoupdate.FAILED):
+                await _remember(scope.name, getattr(user, "username", ""), candidate.reference, outcome)
+            await _audit(user, f"autoupdate-{mode}", scope=scope.name, target=candidate.name,
+                                result="ok" if outcome.ok else outcome.result.replace(" ", "-"),
+                                detail=f"{outcome.result}: {outcome.message}")
+    finally:
+        # the page is told the job ended, whatever happened
+        summary = ", ".join(f"{n} {result}" for result, n in counts.items()) or "nothing done"
+        await jobs.emit(job, finished=True, message=summary, scope=scope.name)
 
-        await say("checking…" if mode == CHECK else "checking, then updating if due…")
-        try:
-            if mode == CHECK:
-                outcome = await check(scope.name, candidate, say, tls_verify)
-            else:
-                outcome = await update(scope, candidate, say, tls_verify)
-        except Exception as error:  # one container's trouble must not stop the others
-            outcome = Outcome(candidate.name, candidate.unit, autoupdate.FAILED, f"{type(error).__name__}: {error}",
-                              candidate.image_id)
-        counts[outcome.result] = counts.get(outcome.result, 0) + 1
-        if mode == UPDATE and outcome.result in (autoupdate.UPDATED, autoupdate.ROLLED_BACK, autoupdate.FAILED):
-            await _remember(scope.name, getattr(user, "username", ""), candidate.reference, outcome)
-        await audit.arecord(user, f"autoupdate-{mode}", scope=scope.name, target=candidate.name,
-                            result="ok" if outcome.ok else outcome.result.replace(" ", "-"),
-                            detail=f"{outcome.result}: {outcome.message}")
-        await jobs.emit(job, container=candidate.id, outcome=outcome.result, message=outcome.message,
-                        image=short_id(outcome.new_image_id))
-    summary = ", ".join(f"{n} {result}" for result, n in counts.items()) or "nothing to do"
-    await jobs.emit(job, finished=True, message=summary, scope=scope.name)
+
+async def _one(job: ProgressJob, mode: str, scope: Scope, candidate: Candidate, tls_verify: bool) -> Outcome:
+    async def say(message: str) -> None:
+        await jobs.emit(job, container=candidate.id, message=message)
+
+    await say("checking…" if mode == CHECK else "checking, then updating if due…")
+    try:
+        if mode == CHECK:
+            outcome = await check(scope.name, candidate, say, tls_verify)
+        else:
+            outcome = await update(scope, candidate, say, tls_verify)
+    except Exception as error:  # one container's trouble must not stop the others
+        outcome = Outcome(candidate.name, candidate.unit, autoupdate.FAILED, f"{type(error).__name__}: {error}",
+                          candidate.image_id)
+    await jobs.emit(job, container=candidate.id, outcome=outcome.result, message=outcome.message,
+                    image=short_id(outcome.new_image_id))
+    return outcome

@@ -66,6 +66,25 @@ def images(prefix, tmp_path):
     made.remove_all()
 
 
+@pytest_asyncio.fixture(autouse=True)
+async def close_database(transactional_db):
+    """The flow reaches the database from sync_to_async's thread, whose connection
+    would outlive the test; a later test without the database whose consumer closes
+    old connections there then trips over pytest-django's blocker.  SQLite ignores
+    close() on its in-memory test database (the main thread's connection keeps it
+    alive), so the thread's connection is closed for real here."""
+    yield
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    def close():
+        for connection in connections.all(initialized_only=True):
+            BaseDatabaseWrapper.close(connection)
+
+    await sync_to_async(close)()
+
+
 @pytest.fixture
 def registry(tmp_path):
     with LocalRegistry(tmp_path / "registry") as registry:
