@@ -103,6 +103,20 @@ def test_check_update_and_roll_back_from_the_page(operator_page, server, served)
     page.wait_for_selector(f"#updates-history tr[data-container='{name}'][data-action='roll back']")
 
 
+def test_a_labelled_container_without_a_unit_is_listed_as_not_updatable(operator_page, server):
+    name = f"phu-{secrets.token_hex(3)}"
+    podman("create", "--label", "io.containers.autoupdate=registry", "--name", name, BUSYBOX, "true")
+    try:
+        operator_page.goto(f"{server.url}/user/updates/")
+        row = operator_page.locator(f"#updates-cannot tr[data-container='{name}']")
+        assert "not run by a unit: cannot be updated" in row.inner_text()
+        assert row.locator("a", has_text="run it as a systemd service").get_attribute("href") == \
+            f"/user/containers/{name}/"
+        assert operator_page.locator(f"#updates-table tr[data-container='{name}']").count() == 0
+    finally:
+        subprocess.run(["podman", "rm", "-f", name], capture_output=True)
+
+
 def test_viewer_sees_no_button_and_a_forged_post_is_refused(page, server):
     name = f"phu-{secrets.token_hex(3)}"
     record = server.manage("shell", "-c", f"""
