@@ -9,6 +9,7 @@ NAVIGATION = [
     ("images", "Images"),
     ("units", "Units"),
     ("services", "Services"),
+    ("updates", "Updates"),
     ("logs", "Logs"),
     ("audit", "Audit"),
 ]

@@ -6,15 +6,14 @@ viewer) and fans it out with group_send.  Every open page's consumer
 (dashboard/consumers/podman_live.py) applies its own filters and sends out-of-band
 swaps.  Started lazily by the first websocket; no polling anywhere.
 
-Also the image pulls in progress: a pull runs as a task of this process and its
-progress goes to the group of its job, so the pull outlives the request."""
+Also the image pulls in progress: a pull runs as a job of this process
+(dashboard.progress), so the pull outlives the request."""
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -22,6 +21,7 @@ from django.template.loader import render_to_string
 
 from dashboard import audit
 from dashboard.podman_clients import client_for
+from dashboard.progress import ProgressJob, ProgressJobs
 from engine.podman import Container, NotFound, PodmanError
 from engine.podman.events import RECONNECTED
 
@@ -37,10 +37,6 @@ INSPECT_AT_MOST = 20
 
 def group_name(scope: str, area: str) -> str:
     return f"podman-{scope}-{area}"
-
-
-def pull_group(job: str) -> str:
-    return f"podman-pull-{job}"
 
 
 def container_facts(c) -> dict:
@@ -283,48 +279,31 @@ def pull_percent(previous: int, message: str) -> int:
     return previous
 
 
-@dataclass
-class PullJob:
-    job: str
-    scope: str
-    reference: str
-    tls_verify: bool = True
-    lines: list[dict] = field(default_factory=list)
-    finished: bool = False
+class ImagePulls(ProgressJobs):
+    """Image pulls in progress (dashboard.progress): podman's lines, with a percent."""
 
-
-class ImagePulls:
     def __init__(self):
-        self.jobs: dict[str, PullJob] = {}
+        super().__init__("pull")
 
-    def start(self, job: str, scope: str, reference: str, user, tls_verify: bool = True) -> PullJob:
-        pull = self.jobs[job] = PullJob(job, scope, reference, tls_verify=tls_verify)
-        asyncio.create_task(self._run(pull, user), name=f"podman-pull-{job}")
-        return pull
+    def start_pull(self, job: str, scope: str, reference: str, user, tls_verify: bool = True) -> ProgressJob:
+        pull = ProgressJob(job, scope, info={"reference": reference, "tls_verify": tls_verify})
+        return self.start(pull, lambda pull: self._pull(pull, user))
 
-    async def _emit(self, pull: PullJob, **message) -> None:
-        message["seq"] = len(pull.lines)
-        pull.lines.append(message)
-        await get_channel_layer().group_send(pull_group(pull.job), {"type": "pull.progress", "line": message})
-
-    async def _run(self, pull: PullJob, user) -> None:
+    async def _pull(self, pull: ProgressJob, user) -> None:
+        reference = pull.info["reference"]
         percent = 0
         try:
-            async for step in client_for(pull.scope).pull_image(pull.reference, tls_verify=pull.tls_verify):
+            async for step in client_for(pull.scope).pull_image(reference, tls_verify=pull.info["tls_verify"]):
                 percent = 100 if step.done else pull_percent(percent, step.message)
-                await self._emit(pull, message=step.message, percent=percent, image_id=step.image_id)
+                await self.emit(pull, message=step.message, percent=percent, image_id=step.image_id)
             result, detail = "ok", ""
         except PodmanError as error:
             result, detail = "failed", str(error)
-            await self._emit(pull, message=str(error), percent=percent, error=True)
-        pull.finished = True
-        await self._emit(pull, message="done" if result == "ok" else "failed", percent=100 if result == "ok" else percent,
-                         finished=True, error=result != "ok")
-        await sync_to_async(audit.record)(user, "image-pull", scope=pull.scope, target=pull.reference,
+            await self.emit(pull, message=str(error), percent=percent, error=True)
+        await self.emit(pull, message="done" if result == "ok" else "failed", percent=100 if result == "ok" else percent,
+                        finished=True, error=result != "ok")
+        await sync_to_async(audit.record)(user, "image-pull", scope=pull.scope, target=reference,
                                           result=result, detail=detail)
-        # keep finished jobs a while for a late page, then forget them
-        await asyncio.sleep(600)
-        self.jobs.pop(pull.job, None)
 
 
 image_pulls = ImagePulls()

@@ -44,3 +44,9 @@ from dashboard.consumers.overview import OverviewConsumer  # noqa: E402
 websocket_urlpatterns += [
     path("ws/overview/<str:scope>/", OverviewConsumer.as_asgi()),
 ]
+
+from dashboard.consumers.updates import UpdateProgressConsumer  # noqa: E402
+
+websocket_urlpatterns += [
+    path("ws/updates/<str:scope>/<str:job>/", UpdateProgressConsumer.as_asgi()),
+]

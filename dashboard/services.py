@@ -165,17 +165,17 @@ async def enable_preview(scope: Scope, preview: Preview, confirmed: bool = False
         job = await (manager.restart(service) if before in ("active", "activating", "reloading")
                      else manager.start(service))
         state = await manager.active_state(service)
-        if job.ok and state == "active" and not await _containers_running(scope, preview.containers):
+        if job.ok and state == "active" and not await containers_running(scope, preview.containers):
             # conmon said ready, but the container has already ended: systemd is
             # about to notice; wait for that (a signal, not a poll) and tell why.
-            state = await _wait_while_active(manager, service)
+            state = await wait_while_active(manager, service)
     if job.ok and state == "active":
         return Outcome(True, service, state, job.message, written)
     message = job.message if not job.ok else f"{service} started, but its container ended at once ({state})."
     return Outcome(False, service, state, message, written, await journal_lines(scope, service))
 
 
-async def _containers_running(scope: Scope, names: list[str]) -> bool:
+async def containers_running(scope: Scope, names: list[str]) -> bool:
     client = client_for(scope.name)
     for name in names:
         try:
@@ -187,7 +187,7 @@ async def _containers_running(scope: Scope, names: list[str]) -> bool:
     return True
 
 
-async def _wait_while_active(manager, service: str, timeout: float = SETTLE_TIMEOUT) -> str:
+async def wait_while_active(manager, service: str, timeout: float = SETTLE_TIMEOUT) -> str:
     """The unit's ActiveState once it leaves active/deactivating, from its
     PropertiesChanged signals (or the state at `timeout`)."""
     path = await manager.load_unit(service)

@@ -34,4 +34,5 @@ urlpatterns = [
     path("<scope:scope>/audit/", include("dashboard.views.audit")),
     path("<scope:scope>/logs/", include("dashboard.views.logs")),
     path("<scope:scope>/services/", include("dashboard.views.services")),
+    path("<scope:scope>/updates/", include("dashboard.views.updates")),
 ]

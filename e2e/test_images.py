@@ -7,7 +7,7 @@ import tarfile
 import pytest
 
 from e2e.test_containers import podman
-from tests.integration.test_podman_registry import LocalRegistry
+from tests.integration.local_registry import LocalRegistry
 
 pytestmark = pytest.mark.e2e
 

@@ -12,9 +12,10 @@ from channels.db import database_sync_to_async
 
 from dashboard import scopes
 from dashboard.consumers.base import LoginRequiredConsumer
+from dashboard.consumers.progress import JobProgressConsumer
 from dashboard.permissions import can_operate
 from dashboard.podman_clients import client_for
-from dashboard.podman_watch import ensure_watching, group_name, image_pulls, pull_group
+from dashboard.podman_watch import ensure_watching, group_name, image_pulls
 from engine.podman import Container, PodmanError
 
 BODY_IDS = {"containers": "containers-body", "pods": "pods-body", "images": "images-body"}
@@ -143,29 +144,8 @@ class PodmanLiveConsumer(LoginRequiredConsumer):
             "c": container, "scope": self.scope_name, "user_can_operate": self.audience == "operator", "live": True}))
 
 
-class PullProgressConsumer(LoginRequiredConsumer):
+class PullProgressConsumer(JobProgressConsumer):
     """The progress of one image pull: first what happened so far, then each step."""
 
-    async def on_connect(self):
-        self.job = self.scope["url_route"]["kwargs"]["job"]
-        pull = image_pulls.jobs.get(self.job)
-        if pull is None:
-            await self.close(code=4404)
-            return
-        self.sent = -1
-        await self.channel_layer.group_add(pull_group(self.job), self.channel_name)
-        for line in list(pull.lines):
-            await self.pull_progress({"line": line})
-
-    async def disconnect(self, code):
-        if getattr(self, "job", None):
-            await self.channel_layer.group_discard(pull_group(self.job), self.channel_name)
-
-    async def pull_progress(self, message):
-        from django.template.loader import render_to_string
-
-        line = message["line"]
-        if line["seq"] <= self.sent:
-            return
-        self.sent = line["seq"]
-        await self.send(text_data=render_to_string("images/_pull_step.html", {"job": self.job, "line": line}))
+    jobs = image_pulls
+    template = "images/_pull_step.html"

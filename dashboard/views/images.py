@@ -150,7 +150,7 @@ async def image_pull(request, scope):
         return HttpResponseBadRequest(f"{reference!r} is not an image reference (e.g. docker.io/library/alpine:latest).",
                                       content_type="text/plain")
     job = secrets.token_hex(8)
-    image_pulls.start(job, scope, plain, user, tls_verify=request.POST.get("insecure") != "1")
+    image_pulls.start_pull(job, scope, plain, user, tls_verify=request.POST.get("insecure") != "1")
     return HttpResponse(render_to_string("images/_pull_progress.html",
                                          {"job": job, "reference": reference, "scope": scope}))
 

@@ -307,6 +307,11 @@ class PodmanClient:
     async def image_exists(self, ref: str) -> bool:
         return await self._exists(f"/images/{_name(ref)}/exists")
 
+    async def tag_image(self, image: str, repository: str, tag: str = "latest") -> None:
+        """Point repository:tag at `image` (an ID or a reference); the name leaves
+        whichever image held it before."""
+        await self._request("POST", f"/images/{_name(image)}/tag", params={"repo": repository, "tag": tag})
+
     async def pull_image(self, reference: str, policy: str = "always",
                          tls_verify: bool = True) -> AsyncIterator[PullProgress]:
         """Podman's progress lines as they come; the last item carries the image id.

@@ -222,6 +222,20 @@ async def test_images_import_inspect_remove(client, cleanup):
         await client.inspect_image(ref)
 
 
+async def test_tag_moves_a_name_to_another_image(client, cleanup):
+    repository = f"localhost/{unique('tag-')}"
+    first = await client.import_image(rootfs_tarball() + b"\0" * 1024, reference=f"{repository}:first")
+    second = await client.import_image(rootfs_tarball() + b"\0" * 2048, reference=f"{repository}:second")
+    cleanup["images"] += [first, second]
+    await client.tag_image(first, repository, "current")
+    assert (await client.inspect_image(f"{repository}:current"))["Id"] == first
+    await client.tag_image(second, repository, "current")  # the name leaves the first image
+    assert (await client.inspect_image(f"{repository}:current"))["Id"] == second
+    assert f"{repository}:current" not in (await client.inspect_image(first))["RepoTags"]
+    with pytest.raises(NotFound):
+        await client.tag_image("0" * 64, repository, "current")
+
+
 async def test_prune_removes_dangling_images_only(client, cleanup):
     ref = f"localhost/{unique('prune-')}:1"
     image_id = await client.import_image(rootfs_tarball() + b"\0" * 1024, reference=ref)

@@ -1,87 +1,10 @@
-"""A read-only registry on loopback for pull tests (no registry is reachable from
-this machine): it serves an OCI layout folder that `podman push ... oci:DIR:TAG`
-wrote, speaking just enough of the distribution API for `podman pull`.
-Also its own test: a pull through it, with podman's progress."""
-import json
-import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-
+"""Pulls through the loopback registry (tests/integration/local_registry.py), with
+podman's progress; the registry's own test."""
 import pytest
 
+from tests.integration.local_registry import LocalRegistry
+
 pytestmark = pytest.mark.integration
-
-
-class LocalRegistry:
-    """`with LocalRegistry(tmp_path) as registry: registry.publish("localhost/busybox:latest", "phc/x:1")`
-    then pull `registry.reference("phc/x:1")` with tls_verify=False."""
-
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.manifests: dict[tuple[str, str], tuple[bytes, str, str]] = {}
-        registry = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _answer(self, body: bytes, content_type: str = "application/json", digest: str = "",
-                        status: int = 200):
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Docker-Distribution-API-Version", "registry/2.0")
-                if digest:
-                    self.send_header("Docker-Content-Digest", digest)
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-
-            def do_GET(self):
-                path = self.path.split("?")[0]
-                if path in ("/v2", "/v2/"):
-                    return self._answer(b"{}")
-                name, kind, ref = path[len("/v2/"):].rsplit("/", 2) if path.startswith("/v2/") else ("", "", "")
-                if kind == "manifests":
-                    found = registry.manifests.get((name, ref)) or next(
-                        (m for (n, _), m in registry.manifests.items() if n == name and m[2] == ref), None)
-                    if found:
-                        return self._answer(found[0], found[1], found[2])
-                if kind == "blobs" and ref.startswith("sha256:"):
-                    for blob_dir in registry.folder.glob("*/blobs/sha256"):
-                        blob = blob_dir / ref.split(":", 1)[1]
-                        if blob.exists():
-                            return self._answer(blob.read_bytes(), "application/octet-stream", ref)
-                return self._answer(b'{"errors":[{"code":"NOT_FOUND"}]}', status=404)
-
-            do_HEAD = do_GET
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.address = f"127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def publish(self, local_image: str, repository_tag: str) -> None:
-        name, tag = repository_tag.rsplit(":", 1)
-        layout = self.folder / name.replace("/", "_")
-        subprocess.run(["podman", "push", "-q", local_image, f"oci:{layout}:{tag}"], check=True, capture_output=True)
-        index = json.loads((layout / "index.json").read_text())
-        entry = next(m for m in index["manifests"]
-                     if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag)
-        digest = entry["digest"]
-        body = (layout / "blobs/sha256" / digest.split(":", 1)[1]).read_bytes()
-        self.manifests[(name, tag)] = (body, entry["mediaType"], digest)
-
-    def reference(self, repository_tag: str) -> str:
-        return f"{self.address}/{repository_tag}"
 
 
 async def test_pull_through_the_local_registry_shows_progress(user_scope, tmp_path):

@@ -17,8 +17,9 @@ SAMPLE = {"scope": "user"}
 
 
 def _sample_path(pattern: str) -> str:
-    # "<scope:scope>/containers/<str:name>/" -> "user/containers/sample/"
-    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLE.get(m.group(1), "sample"), pattern)
+    # "<scope:scope>/containers/<str:name>/" -> "user/containers/sample/"; "<int:id>" -> "1"
+    return re.sub(r"<(?:(\w+):)?(\w+)>",
+                  lambda m: SAMPLE.get(m.group(2), "1" if m.group(1) == "int" else "sample"), pattern)
 
 
 def _routes(patterns, prefix=""):

@@ -1,0 +1,260 @@
+"""Keeping containers current, with Podman's auto-update semantics, done by Podhouse.
+
+`podman auto-update` dials the system manager, which the embedded stack does not
+have (docs/host-stack.md), so Podhouse does what it does through the clients it
+already has: engine.autoupdate decides, this module acts.
+
+- check: the image under each container's reference (pulled again for the
+  registry policy; looked up for local) against the container's image.
+- update: the same, then restart the container's unit; when the restart fails, or
+  the unit does not come back running the new image, tag the previous image back
+  to the reference and restart again ("rolled back", with systemd's reason).
+- roll back by hand: an update that worked but is bad goes back to the image it
+  replaced, from the record kept of it (dashboard.models.UpdateRecord).
+
+The old image is never pruned here: a roll back needs it.
+
+Checks and updates run as jobs of this process (dashboard.progress): each line
+names its container, the page follows them over a websocket."""
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+
+from dashboard import audit, services
+from dashboard.models import UpdateRecord
+from dashboard.podman_clients import client_for
+from dashboard.progress import ProgressJob, ProgressJobs
+from dashboard.scopes import Scope
+from dashboard.systemd import SERVICE_RESULT_REASONS, SystemdError, manager_for
+from engine import autoupdate
+from engine.autoupdate import Candidate, Outcome, short_id
+from engine.podman import NotFound, PodmanError
+
+CHECK, UPDATE = "check", "update"
+MODES = (CHECK, UPDATE)
+# A restart counts as worked when the unit is still active, running the new image,
+# this long after systemd's job was done (podman's own auto-update trusts the job).
+SETTLE = 3.0
+
+jobs = ProgressJobs("update")
+
+
+class UpdateError(RuntimeError):
+    """A roll back (or update) Podhouse refuses, with the reason in words."""
+
+
+async def read_candidates(scope_name: str) -> list[Candidate]:
+    """Every container of the scope that takes part, those that cannot be updated too."""
+    return autoupdate.candidates(await client_for(scope_name).list_containers(all=True))
+
+
+async def _nothing(message: str) -> None:
+    pass
+
+
+async def available_image(scope_name: str, candidate: Candidate, say=_nothing, tls_verify: bool = True) -> str:
+    """The ID of the image the reference names now: pulled again (registry, with
+    podman's progress said line by line) or looked up (local; "" when absent)."""
+    client = client_for(scope_name)
+    if candidate.policy == "registry":
+        image_id = ""
+        async for step in client.pull_image(candidate.reference, tls_verify=tls_verify):
+            if step.done:
+                image_id = step.image_id
+            else:
+                await say(step.message)
+        return image_id
+    try:
+        return (await client.inspect_image(candidate.reference))["Id"]
+    except NotFound:
+        return ""
+
+
+async def check(scope_name: str, candidate: Candidate, say=_nothing, tls_verify: bool = True) -> Outcome:
+    """Is an update due?  Nothing restarts (a registry check does pull)."""
+    try:
+        available = await available_image(scope_name, candidate, say, tls_verify)
+    except PodmanError as error:
+        return Outcome(candidate.name, candidate.unit, autoupdate.FAILED, f"Could not check: {error}",
+                       candidate.image_id)
+    return _compare(candidate, available)
+
+
+def _compare(candidate: Candidate, available: str) -> Outcome:
+    if not available:
+        return Outcome(candidate.name, candidate.unit, autoupdate.UP_TO_DATE,
+                       f"No image is called {candidate.reference} here: nothing to update to.", candidate.image_id)
+    if autoupdate.update_due(candidate.image_id, available):
+        return Outcome(candidate.name, candidate.unit, autoupdate.DUE,
+                       f"{candidate.reference} is now {short_id(available)}; the container runs "
+                       f"{candidate.short_image_id}.", candidate.image_id, available)
+    return Outcome(candidate.name, candidate.unit, autoupdate.UP_TO_DATE,
+                   f"{candidate.reference} is still {short_id(available)}.", candidate.image_id, available)
+
+
+async def _running_image(scope_name: str, container: str) -> str:
+    """The image ID of the container of that name when it runs, else ""."""
+    try:
+        record = await client_for(scope_name).inspect_container(container)
+    except PodmanError:
+        return ""
+    return record.get("Image", "") if (record.get("State") or {}).get("Running") else ""
+
+
+async def restart_unit(scope: Scope, unit: str, container: str, expected_image: str) -> tuple[bool, str]:
+    """Restart the unit and tell whether it came back running `expected_image`,
+    with systemd's words (or what went wrong after a job that said done)."""
+    async with manager_for(scope) as manager:
+        try:
+            # A failed unit would not start again, and a container that failed in a
+            # loop (Restart=on-failure) has used up the unit's start limit: reset both.
+            await manager.reset_failed(unit)
+            job = await manager.restart(unit)
+            state = await manager.active_state(unit)
+        except SystemdError as error:
+            return False, f"systemd refused to restart {unit}: {error}"
+        if job.ok and state == "active":
+            # conmon said ready as the container started; a container that ends at
+            # once fails its unit a moment later: the unit must stay active a while.
+            state = await services.wait_while_active(manager, unit, timeout=SETTLE)
+        running = await _running_image(scope.name, container)
+        if autoupdate.restart_worked(job.ok, state, running, expected_image):
+            return True, job.message
+        if not job.ok:
+            return False, job.message
+        if state != "active" or not running:
+            return False, f"{unit} restarted, but its container ended at once ({state}{await _why(manager, unit)})."
+    return False, (f"{unit} is active, but its container runs {short_id(running) or 'nothing'}, "
+                   f"not {short_id(expected_image)}.")
+
+
+async def _why(manager, unit: str) -> str:
+    """systemd's reason a service ended, in systemctl's words ("" when it has none)."""
+    try:
+        props = await manager.unit_properties(unit)
+    except SystemdError:
+        return ""
+    reason = SERVICE_RESULT_REASONS.get(props.get("Result", ""))
+    status = props.get("ExecMainStatus")
+    return (f": {reason}" if reason else "") + (f", exit status {status}" if status else "")
+
+
+async def _point_and_restart(scope: Scope, candidate_name: str, unit: str, reference: str,
+                             image_id: str) -> tuple[bool, str]:
+    """Tag `image_id` to the reference again, then restart the unit on it."""
+    repository, tag = autoupdate.split_reference(reference)
+    try:
+        await client_for(scope.name).tag_image(image_id, repository, tag)
+    except PodmanError as error:
+        return False, f"Could not tag {short_id(image_id)} as {reference}: {error}"
+    return await restart_unit(scope, unit, candidate_name, image_id)
+
+
+async def update(scope: Scope, candidate: Candidate, say=_nothing, tls_verify: bool = True) -> Outcome:
+    """Check, and when due restart the unit; roll back when that fails."""
+    if not candidate.can_update:
+        return Outcome(candidate.name, candidate.unit, autoupdate.FAILED, candidate.problem, candidate.image_id)
+    checked = await check(scope.name, candidate, say, tls_verify)
+    if checked.result != autoupdate.DUE:
+        return checked
+    old, new = candidate.image_id, checked.new_image_id
+    await say(f"{candidate.reference}: {short_id(old)} → {short_id(new)}; restarting {candidate.unit}")
+    worked, message = await restart_unit(scope, candidate.unit, candidate.name, new)
+    if worked:
+        return Outcome(candidate.name, candidate.unit, autoupdate.UPDATED,
+                       f"{message} {candidate.name} now runs {short_id(new)}.", old, new)
+    await say(f"{message} Rolling back to {short_id(old)}.")
+    back, how = await _point_and_restart(scope, candidate.name, candidate.unit, candidate.reference, old)
+    if back:
+        return Outcome(candidate.name, candidate.unit, autoupdate.ROLLED_BACK,
+                       f"{message} Rolled back: {candidate.name} runs {short_id(old)} again.", old, new)
+    return Outcome(candidate.name, candidate.unit, autoupdate.FAILED,
+                   f"{message} The roll back to {short_id(old)} failed too: {how}", old, new)
+
+
+# The jobs outlive their request: each reach for the database closes its connection
+# after it (channels' database_sync_to_async), as a consumer's would.
+
+@database_sync_to_async
+def _remember(scope: str, username: str, candidate_reference: str, outcome: Outcome,
+              action: str = "update") -> UpdateRecord:
+    return UpdateRecord.objects.create(
+        scope=scope, username=username, unit=outcome.unit, container=outcome.container,
+        reference=candidate_reference, old_image_id=outcome.old_image_id, new_image_id=outcome.new_image_id,
+        action=action, outcome=outcome.result, message=outcome.message)
+
+
+@database_sync_to_async
+def _record(scope: str, record_id: int) -> UpdateRecord | None:
+    return UpdateRecord.objects.filter(pk=record_id, scope=scope).first()
+
+
+_audit = database_sync_to_async(audit.record)
+
+
+async def roll_back(scope: Scope, record_id: int, user) -> Outcome:
+    """Go back to the image an update replaced: tag it to the reference again and
+    restart the unit.  Refused (UpdateError) when that image is gone."""
+    record = await _record(scope.name, record_id)
+    if record is None:
+        raise UpdateError(f"There is no update {record_id} in the {scope.name} scope.")
+    if record.action != "update" or record.outcome != autoupdate.UPDATED:
+        raise UpdateError(f"Only an update that worked can be rolled back; this one was {record.outcome}.")
+    client = client_for(scope.name)
+    if not await client.image_exists(record.old_image_id):
+        raise UpdateError(f"The image {short_id(record.old_image_id)} that {record.container} ran before this "
+                          f"update no longer exists (removed or pruned): there is nothing to roll back to.")
+    running = await _running_image(scope.name, record.container)
+    worked, message = await _point_and_restart(scope, record.container, record.unit, record.reference,
+                                               record.old_image_id)
+    outcome = Outcome(record.container, record.unit, autoupdate.ROLLED_BACK if worked else autoupdate.FAILED,
+                      (f"{message} {record.container} runs {short_id(record.old_image_id)} again."
+                       if worked else f"Roll back to {short_id(record.old_image_id)} failed: {message}"),
+                      running or record.new_image_id, record.old_image_id)
+    await _remember(scope.name, getattr(user, "username", ""), record.reference, outcome, action="roll back")
+    return outcome
+
+
+# -- jobs: a check or an update of some containers, followed by the page -----------------
+
+def start(job_id: str, mode: str, scope: Scope, chosen: list[Candidate], user,
+          tls_verify: bool = True) -> ProgressJob:
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}")
+    job = ProgressJob(job_id, scope.name, info={"mode": mode, "containers": chosen})
+    return jobs.start(job, lambda job: _run(job, mode, scope, chosen, user, tls_verify))
+
+
+async def _run(job: ProgressJob, mode: str, scope: Scope, chosen: list[Candidate], user, tls_verify: bool) -> None:
+    counts: dict[str, int] = {}
+    try:
+        for candidate in chosen:
+            outcome = await _one(job, mode, scope, candidate, tls_verify)
+            counts[outcome.result] = counts.get(outcome.result, 0) + 1
+            if mode == UPDATE and outcome.result in (autoupdate.UPDATED, autoupdate.ROLLED_BACK, autoupdate.FAILED):
+                await _remember(scope.name, getattr(user, "username", ""), candidate.reference, outcome)
+            await _audit(user, f"autoupdate-{mode}", scope=scope.name, target=candidate.name,
+                                result="ok" if outcome.ok else outcome.result.replace(" ", "-"),
+                                detail=f"{outcome.result}: {outcome.message}")
+    finally:
+        # the page is told the job ended, whatever happened
+        summary = ", ".join(f"{n} {result}" for result, n in counts.items()) or "nothing done"
+        await jobs.emit(job, finished=True, message=summary, scope=scope.name)
+
+
+async def _one(job: ProgressJob, mode: str, scope: Scope, candidate: Candidate, tls_verify: bool) -> Outcome:
+    async def say(message: str) -> None:
+        await jobs.emit(job, container=candidate.id, message=message)
+
+    await say("checking…" if mode == CHECK else "checking, then updating if due…")
+    try:
+        if mode == CHECK:
+            outcome = await check(scope.name, candidate, say, tls_verify)
+        else:
+            outcome = await update(scope, candidate, say, tls_verify)
+    except Exception as error:  # one container's trouble must not stop the others
+        outcome = Outcome(candidate.name, candidate.unit, autoupdate.FAILED, f"{type(error).__name__}: {error}",
+                          candidate.image_id)
+    await jobs.emit(job, container=candidate.id, outcome=outcome.result, message=outcome.message,
+                    image=short_id(outcome.new_image_id))
+    return outcome

@@ -1,0 +1,104 @@
+"""Updates: the containers that ask to be kept current (Podman's auto-update label),
+Check and Update now (followed live over a websocket), and the history of updates
+with a Roll back for each that worked."""
+from __future__ import annotations
+
+import secrets
+
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from dashboard import audit, scopes, updates
+from dashboard.models import UpdateRecord
+from dashboard.permissions import operator_required
+from dashboard.views.containers import check_scope, operate_flag, podman_failure
+from dashboard.views.rendering import arender
+from engine import autoupdate
+from engine.podman import PodmanError
+
+HISTORY = 50
+
+
+async def _history(scope: str) -> list[UpdateRecord]:
+    return [r async for r in UpdateRecord.objects.filter(scope=scope)[:HISTORY]]
+
+
+async def _tables_context(request, scope: str) -> dict:
+    found = await updates.read_candidates(scope)
+    return {"scope": scope, "candidates": [c for c in found if c.can_update],
+            "cannot": [c for c in found if not c.can_update], "no_unit": autoupdate.NO_UNIT,
+            "history": await _history(scope), "can_operate": await operate_flag(request),
+            "updated": autoupdate.UPDATED}
+
+
+async def updates_page(request, scope):
+    check_scope(scope)
+    try:
+        context = await _tables_context(request, scope)
+    except PodmanError as error:
+        return await podman_failure(request, error, scope, "containers")
+    return await arender(request, "updates/page.html", context)
+
+
+async def updates_tables(request, scope):
+    """The tables alone, re-read when a job ended."""
+    check_scope(scope)
+    try:
+        context = await _tables_context(request, scope)
+    except PodmanError as error:
+        return HttpResponse(f"Podman: {error}", status=502, content_type="text/plain")
+    return await arender(request, "updates/_tables.html", context)
+
+
+def _job_view(mode: str):
+    @require_POST
+    @operator_required(f"autoupdate-{mode}")
+    async def view(request, scope):
+        check_scope(scope)
+        user = await request.auser()
+        only = request.POST.get("container", "")
+        try:
+            found = [c for c in await updates.read_candidates(scope) if c.can_update]
+        except PodmanError as error:
+            await audit.arecord(user, f"autoupdate-{mode}", scope=scope, target=only or "all", result="failed",
+                                detail=str(error))
+            return HttpResponse(f"Podman: {error}", status=502, content_type="text/plain")
+        chosen = [c for c in found if not only or only in (c.id, c.name)]
+        if not chosen:
+            message = f"{only} does not take part in updates." if only else "No container can be updated."
+            return HttpResponse(f'<p class="error" role="alert">{message}</p>')
+        job = secrets.token_hex(8)
+        updates.start(job, mode, scopes.get_scope(scope), chosen, user,
+                      tls_verify=request.POST.get("insecure") != "1")
+        return HttpResponse(render_to_string("updates/_progress.html", {
+            "job": job, "mode": mode, "scope": scope, "containers": chosen}))
+
+    view.__name__ = f"updates_{mode}"
+    return view
+
+
+@require_POST
+@operator_required("autoupdate-rollback")
+async def roll_back(request, scope, record_id):
+    check_scope(scope)
+    user = await request.auser()
+    try:
+        outcome = await updates.roll_back(scopes.get_scope(scope), record_id, user)
+    except (updates.UpdateError, PodmanError) as error:
+        await audit.arecord(user, "autoupdate-rollback", scope=scope, target=str(record_id), result="refused",
+                            detail=str(error))
+        return HttpResponse(render_to_string("updates/_rollback.html", {"error": str(error), "scope": scope}))
+    await audit.arecord(user, "autoupdate-rollback", scope=scope, target=outcome.container,
+                        result="ok" if outcome.result == autoupdate.ROLLED_BACK else "failed", detail=outcome.message)
+    return HttpResponse(render_to_string("updates/_rollback.html", {"outcome": outcome, "scope": scope}))
+
+
+urlpatterns = [
+    path("", updates_page, name="updates"),
+    path("tables/", updates_tables, name="updates-tables"),
+    path("check/", _job_view(updates.CHECK), name="updates-check"),
+    path("update/", _job_view(updates.UPDATE), name="updates-update"),
+    path("history/<int:record_id>/rollback/", roll_back, name="updates-rollback"),
+]

@@ -1,0 +1,139 @@
+"""Updates in Chromium: a container run by a unit from a loopback registry's image;
+Check shows the update due, Update shows podman's lines and "updated", the history's
+Roll back brings v1 back.  A viewer sees no button and a forged POST gets 403."""
+import asyncio
+import secrets
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from dashboard import scopes, services
+from e2e.conftest import VIEWER, log_in
+from tests.integration.local_registry import LocalRegistry
+
+pytestmark = pytest.mark.e2e
+
+BUSYBOX = "localhost/busybox:latest"
+
+
+def podman(*args: str) -> str:
+    done = subprocess.run(["podman", *args], capture_output=True, text=True)
+    assert done.returncode == 0, f"podman {' '.join(args)}: {done.stderr}"
+    return done.stdout.strip()
+
+
+def in_thread(coroutine):
+    """Playwright's loop owns this thread: run the project's async flow in another."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+@pytest.fixture
+def served(server, tmp_path):
+    """A container of a registry image (v1) run by a Quadlet unit with AutoUpdate=registry,
+    and v2 published under the same tag; everything removed afterwards."""
+    prefix = f"phu-{secrets.token_hex(3)}"
+    builds = []
+
+    def build(version: str) -> str:
+        folder = tmp_path / f"v{version}"
+        folder.mkdir()
+        (folder / "Containerfile").write_text(
+            f'FROM {BUSYBOX}\nRUN echo {version} > /version\nCMD ["sleep", "100000"]\n')
+        tag = f"localhost/{prefix}-build:{version}"
+        podman("build", "-q", "-t", tag, str(folder))
+        builds.append(tag)
+        return tag
+
+    scope = scopes.get_scope("user")
+    v1 = ""
+    with LocalRegistry(tmp_path / "registry") as registry:
+        reference = registry.reference(f"phu/{prefix}:stable")
+        try:
+            registry.publish(build("1"), f"phu/{prefix}:stable")
+            podman("pull", "-q", "--tls-verify=false", reference)
+            v1 = podman("image", "inspect", reference, "--format", "{{.Id}}")
+            podman("create", "--stop-timeout=1", "--name", prefix, reference)
+            outcome = in_thread(services.generate_and_enable(scope, "container", prefix,
+                                                             {"format": "quadlet", "stop_timeout": "0",
+                                                              "auto_update": "registry"}))
+            assert outcome.ok, (outcome.message, outcome.journal)
+            registry.publish(build("2"), f"phu/{prefix}:stable")
+            yield prefix, v1
+        finally:
+            for service in [s for s in services.podhouse_services(scope) if s.startswith(prefix)]:
+                in_thread(services.remove(scope, service))
+            subprocess.run(["podman", "rm", "-f", "-t", "0", prefix], capture_output=True)
+            subprocess.run(["podman", "rmi", "-f", reference, *builds, *([v1] if v1 else [])],
+                           capture_output=True)
+
+
+def test_check_update_and_roll_back_from_the_page(operator_page, server, served):
+    page, (name, v1) = operator_page, served
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{server.url}/user/updates/")
+    row = page.locator(f"#updates-table tr[data-container='{name}']")
+    assert "registry" in row.inner_text() and f"{name}.service" in row.inner_text()
+    assert "not pruned" in page.inner_text(".updates-about")
+    page.check("#updates-insecure")
+
+    page.click("#updates-check")
+    page.wait_for_selector(".update-job[data-live=open]")
+    due = f".update-job tr[data-container='{name}'] .update-outcome[data-outcome='update due']"
+    page.wait_for_selector(due, timeout=30_000)
+    assert page.locator(f".update-job tr[data-container='{name}'] .update-lines li").count() >= 2  # podman's lines
+    page.wait_for_selector(".update-job [data-finished=true]")
+    assert podman("exec", name, "cat", "/version") == "1"  # a check restarts nothing
+
+    page.click(f"#updates-table tr[data-container='{name}'] button.update-one")
+    page.wait_for_selector(f".update-job[data-mode=update] tr[data-container='{name}'] "
+                           f".update-outcome[data-outcome='updated']", timeout=45_000)
+    assert "now runs" in page.inner_text(f".update-job tr[data-container='{name}'] .update-outcome")
+    assert podman("exec", name, "cat", "/version") == "2"
+
+    # The tables are read again when the job ends: the history has the update, with Roll back.
+    button = page.locator(f"#updates-history tr[data-container='{name}'][data-outcome='updated'] button.update-rollback")
+    button.wait_for(timeout=15_000)
+    button.click()
+    page.wait_for_selector("#updates-rollback-result .update-rollback-result[data-outcome='rolled back']",
+                           timeout=45_000)
+    assert podman("exec", name, "cat", "/version") == "1"
+    assert podman("inspect", name, "--format", "{{.Image}}") == v1
+    page.wait_for_selector(f"#updates-history tr[data-container='{name}'][data-action='roll back']")
+
+
+def test_a_labelled_container_without_a_unit_is_listed_as_not_updatable(operator_page, server):
+    name = f"phu-{secrets.token_hex(3)}"
+    podman("create", "--label", "io.containers.autoupdate=registry", "--name", name, BUSYBOX, "true")
+    try:
+        operator_page.goto(f"{server.url}/user/updates/")
+        row = operator_page.locator(f"#updates-cannot tr[data-container='{name}']")
+        assert "not run by a unit: cannot be updated" in row.inner_text()
+        assert row.locator("a", has_text="run it as a systemd service").get_attribute("href") == \
+            f"/user/containers/{name}/"
+        assert operator_page.locator(f"#updates-table tr[data-container='{name}']").count() == 0
+    finally:
+        subprocess.run(["podman", "rm", "-f", name], capture_output=True)
+
+
+def test_viewer_sees_no_button_and_a_forged_post_is_refused(page, server):
+    name = f"phu-{secrets.token_hex(3)}"
+    record = server.manage("shell", "-c", f"""
+from dashboard.models import UpdateRecord
+r = UpdateRecord.objects.create(username='admin', scope='user', unit='{name}.service', container='{name}',
+    reference='localhost/{name}:1', old_image_id='a' * 64, new_image_id='b' * 64, outcome='updated')
+print(r.id)""").split()[-1]  # (the shell may say first what it imported)
+    log_in(page, server, VIEWER)
+    page.goto(f"{server.url}/user/updates/")
+    page.wait_for_selector(f"#updates-history tr[data-container='{name}']")
+    assert page.locator("#updates-check, #updates-update-all, button.update-one, button.update-rollback").count() == 0
+    for url in ("/user/updates/check/", "/user/updates/update/", f"/user/updates/history/{record}/rollback/"):
+        status = page.evaluate("""async (url) => {
+            const token = document.cookie.split('; ').find(c => c.startsWith('csrftoken='))?.split('=')[1] || '';
+            const r = await fetch(url, {method: 'POST', headers: {'X-CSRFToken': token}});
+            return r.status; }""", server.url + url)
+        assert status == 403, url
+    count = server.manage("shell", "-c", f"from dashboard.models import UpdateRecord; "
+                                         f"print(UpdateRecord.objects.filter(container='{name}').count())").split()[-1]
+    assert count == "1"

@@ -1,0 +1,235 @@
+"""Keeping containers current against the real podman and systemd of the host stack:
+a container run by a Quadlet unit from a loopback registry's image is checked,
+updated (its unit restarts on v2), rolled back by hand (v1 again); a bad v2 is
+rolled back on its own; the local policy follows a new local tag."""
+import secrets
+import subprocess
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from dashboard import services, updates
+from dashboard.models import UpdateRecord
+from engine import autoupdate
+from engine.podman import PodmanClient
+from tests.integration.local_registry import LocalRegistry
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+BUSYBOX = "localhost/busybox:latest"
+FAST = {"format": "quadlet", "stop_timeout": "0"}
+
+
+def podman(*args: str) -> str:
+    done = subprocess.run(["podman", *args], capture_output=True, text=True)
+    assert done.returncode == 0, f"podman {' '.join(args)}: {done.stderr}"
+    return done.stdout.strip()
+
+
+class Images:
+    """Images built for a test (busybox plus /version), every one removed at the end."""
+
+    def __init__(self, prefix: str, folder: Path):
+        self.prefix, self.folder = prefix, folder
+        self.ids: list[str] = []
+
+    def build(self, version: str, command: str = '["sleep", "100000"]') -> tuple[str, str]:
+        folder = self.folder / f"build-{version}-{len(self.ids)}"
+        folder.mkdir()
+        (folder / "Containerfile").write_text(f"FROM {BUSYBOX}\nRUN echo {version} > /version\nCMD {command}\n")
+        tag = f"localhost/{self.prefix}-build:{version}-{len(self.ids)}"
+        image_id = podman("build", "-q", "-t", tag, str(folder)).splitlines()[-1].removeprefix("sha256:")
+        self.ids.append(image_id)
+        return tag, image_id
+
+    def remove_all(self) -> None:
+        listed = podman("images", "--format", "{{.Repository}}:{{.Tag}}").splitlines()
+        names = [n for n in listed if self.prefix in n]
+        subprocess.run(["podman", "rmi", "-f", *names, *self.ids], capture_output=True)
+
+
+@pytest_asyncio.fixture
+async def prefix(host_stack, user_scope):
+    prefix = f"phu-{secrets.token_hex(3)}"
+    yield prefix
+    for service in [s for s in services.podhouse_services(user_scope) if s.startswith(prefix)]:
+        await services.remove(user_scope, service)
+    subprocess.run(["sh", "-c", f"podman rm -f -t 0 $(podman ps -aq --filter name=^{prefix}) >/dev/null 2>&1"],
+                   capture_output=True)
+
+
+@pytest.fixture
+def images(prefix, tmp_path):
+    made = Images(prefix, tmp_path)
+    yield made
+    made.remove_all()
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def close_database(transactional_db):
+    """The flow reaches the database from sync_to_async's thread, whose connection
+    would outlive the test; a later test without the database whose consumer closes
+    old connections there then trips over pytest-django's blocker.  SQLite ignores
+    close() on its in-memory test database (the main thread's connection keeps it
+    alive), so the thread's connection is closed for real here."""
+    yield
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    def close():
+        for connection in connections.all(initialized_only=True):
+            BaseDatabaseWrapper.close(connection)
+
+    await sync_to_async(close)()
+
+
+@pytest.fixture
+def registry(tmp_path):
+    with LocalRegistry(tmp_path / "registry") as registry:
+        yield registry
+
+
+async def _service(user_scope, name: str, reference: str, policy: str) -> None:
+    """A container of `reference` turned into a Quadlet unit with AutoUpdate=policy
+    by the project's own generate-and-enable flow."""
+    podman("create", "--stop-timeout=1", "--name", name, reference)
+    outcome = await services.generate_and_enable(user_scope, "container", name, {**FAST, "auto_update": policy})
+    assert outcome.ok and outcome.state == "active", (outcome.message, outcome.journal)
+
+
+async def _candidate(name: str) -> autoupdate.Candidate:
+    found = {c.name: c for c in await updates.read_candidates("user")}
+    assert name in found, list(found)
+    return found[name]
+
+
+def _version(name: str) -> str:
+    return podman("exec", name, "cat", "/version")
+
+
+def _image_of(name: str) -> str:
+    return podman("inspect", name, "--format", "{{.Image}}")
+
+
+async def test_registry_check_update_and_roll_back_by_hand(prefix, images, registry, user_scope):
+    name = f"{prefix}-web"
+    v1_tag, v1 = images.build("1")
+    registry.publish(v1_tag, f"phu/{prefix}:stable")
+    reference = registry.reference(f"phu/{prefix}:stable")
+    async with PodmanClient(user_scope.podman_socket) as client:
+        async for _ in client.pull_image(reference, tls_verify=False):
+            pass
+    await _service(user_scope, name, reference, "registry")
+    assert _version(name) == "1"
+
+    first = await _candidate(name)
+    assert first.policy == "registry" and first.unit == f"{name}.service" and first.reference == reference
+    assert autoupdate.same_image(first.image_id, v1)
+    assert (await updates.check("user", first, tls_verify=False)).result == autoupdate.UP_TO_DATE
+
+    v2_tag, v2 = images.build("2")
+    registry.publish(v2_tag, f"phu/{prefix}:stable")
+    said = []
+
+    async def say(line):
+        said.append(line)
+
+    checked = await updates.check("user", first, say, tls_verify=False)
+    assert checked.result == autoupdate.DUE and autoupdate.same_image(checked.new_image_id, v2), checked
+    assert any(line.startswith("Copying") for line in said), said  # podman's pull progress came through
+    assert _version(name) == "1" and autoupdate.same_image(_image_of(name), v1)  # a check restarts nothing
+
+    user = await _user()
+    job = updates.start(secrets.token_hex(4), updates.UPDATE, user_scope, [await _candidate(name)], user,
+                        tls_verify=False)
+    outcome_line = await _job_end(job)
+    assert outcome_line["outcome"] == autoupdate.UPDATED, job.lines
+    assert _version(name) == "2" and autoupdate.same_image(_image_of(name), v2)
+    record = await UpdateRecord.objects.aget(container=name, action="update")
+    assert (record.outcome, record.unit, record.reference) == (autoupdate.UPDATED, f"{name}.service", reference)
+    assert autoupdate.same_image(record.old_image_id, v1) and autoupdate.same_image(record.new_image_id, v2)
+    assert record.username == user.username
+    # the old image stays for the roll back
+    assert subprocess.run(["podman", "image", "exists", v1]).returncode == 0
+
+    back = await updates.roll_back(user_scope, record.id, user)
+    assert back.result == autoupdate.ROLLED_BACK, back
+    assert _version(name) == "1" and autoupdate.same_image(_image_of(name), v1)
+    assert await UpdateRecord.objects.filter(container=name, action="roll back",
+                                             outcome=autoupdate.ROLLED_BACK).acount() == 1
+    # Only a worked update can be rolled back; the roll back's own record cannot.
+    again = await UpdateRecord.objects.aget(container=name, action="roll back")
+    with pytest.raises(updates.UpdateError):
+        await updates.roll_back(user_scope, again.id, user)
+
+
+async def test_a_bad_update_is_rolled_back(prefix, images, registry, user_scope):
+    name = f"{prefix}-bad"
+    v1_tag, v1 = images.build("1")
+    registry.publish(v1_tag, f"phu/{prefix}:stable")
+    reference = registry.reference(f"phu/{prefix}:stable")
+    async with PodmanClient(user_scope.podman_socket) as client:
+        async for _ in client.pull_image(reference, tls_verify=False):
+            pass
+    await _service(user_scope, name, reference, "registry")
+
+    bad_tag, bad = images.build("2", command='["sh", "-c", "exit 1"]')
+    registry.publish(bad_tag, f"phu/{prefix}:stable")
+    outcome = await updates.update(user_scope, await _candidate(name), tls_verify=False)
+    assert outcome.result == autoupdate.ROLLED_BACK, outcome
+    # systemd's reason, then what was done about it
+    assert "ended at once" in outcome.message, outcome.message
+    assert "Rolled back" in outcome.message and name in outcome.message
+    assert autoupdate.same_image(outcome.new_image_id, bad) and autoupdate.same_image(outcome.old_image_id, v1)
+    assert _version(name) == "1" and autoupdate.same_image(_image_of(name), v1)
+    # the reference names v1 again, so the unit keeps running it
+    assert autoupdate.same_image(podman("image", "inspect", reference, "--format", "{{.Id}}"), v1)
+
+
+async def test_local_policy_follows_a_new_local_tag_and_a_gone_image_cannot_be_rolled_back_to(
+        prefix, images, user_scope):
+    name = f"{prefix}-loc"
+    reference = f"localhost/{prefix}-app:latest"
+    v1_tag, v1 = images.build("1")
+    podman("tag", v1, reference)
+    await _service(user_scope, name, reference, "local")
+    candidate = await _candidate(name)
+    assert candidate.policy == "local"
+    assert (await updates.check("user", candidate)).result == autoupdate.UP_TO_DATE
+
+    v2_tag, v2 = images.build("2")
+    podman("tag", v2, reference)
+    checked = await updates.check("user", candidate)
+    assert checked.result == autoupdate.DUE and autoupdate.same_image(checked.new_image_id, v2)
+    job = updates.start(secrets.token_hex(4), updates.UPDATE, user_scope, [candidate], await _user())
+    assert (await _job_end(job))["outcome"] == autoupdate.UPDATED, job.lines
+    assert _version(name) == "2"
+    # up to date now
+    assert (await updates.check("user", await _candidate(name))).result == autoupdate.UP_TO_DATE
+
+    record = await UpdateRecord.objects.aget(container=name, action="update")
+    podman("rmi", "-f", v1)
+    with pytest.raises(updates.UpdateError, match="no longer exists"):
+        await updates.roll_back(user_scope, record.id, await _user())
+    assert _version(name) == "2"
+
+
+async def _user():
+    from django.contrib.auth.models import User
+
+    return (await User.objects.aget_or_create(username="updater"))[0]
+
+
+async def _job_end(job) -> dict:
+    """The outcome line of a one-container job, once the job said it finished."""
+    import asyncio
+
+    for _ in range(600):
+        if job.lines and job.lines[-1].get("finished"):
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError(f"the job did not finish: {job.lines}")
+    return next(line for line in job.lines if line.get("outcome"))
