@@ -4,7 +4,6 @@ import asyncio
 import io
 import secrets
 import socket
-import subprocess
 import tarfile
 import time
 

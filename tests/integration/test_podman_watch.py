@@ -57,7 +57,7 @@ async def test_cli_changes_reach_the_groups_as_rows(user_scope):
         watch.stop()
 
 
-def _live_page_socket(query: str, user) -> "WebsocketCommunicator":
+def _live_page_socket(query: str, user):
     from channels.routing import URLRouter
     from channels.testing import WebsocketCommunicator
     from django.urls import path
