@@ -49,6 +49,18 @@ def shown_lines(page) -> list[str]:
     return page.eval_on_selector_all(".log-pane .log-lines .ll", "els => els.map(e => e.querySelector('.msg').textContent)")
 
 
+def shows_450_lines_after_load_earlier(page) -> None:
+    """The pane opens with the last 200 of "seq 1".."seq 450"; "Load earlier" brings
+    the rest, in order, none twice, and then says the log starts there."""
+    page.wait_for_function("document.querySelectorAll('.log-pane .ll').length === 200")
+    assert shown_lines(page)[0] == "seq 251"
+    page.click(".log-pane .log-earlier")
+    page.wait_for_function("document.querySelectorAll('.log-pane .ll').length === 450")
+    numbers = [int(NUMBERED.match(line).group(1)) for line in shown_lines(page)]
+    assert numbers == list(range(1, 451))
+    assert page.locator(".log-pane .log-earlier").is_disabled()
+
+
 def pane_value(page, expression: str):
     return page.evaluate(f"(() => {{ const pane = document.querySelector('.log-pane').logPane; return {expression}; }})()")
 
@@ -96,13 +108,7 @@ def test_priority_filter_and_load_earlier(viewer_page, server, container):
     assert shown_lines(viewer_page) == ["only error"]
 
     viewer_page.goto(f"{server.url}/user/logs/?kind=container&name={name}&text=seq")
-    viewer_page.wait_for_function("document.querySelectorAll('.log-pane .ll').length === 200")
-    assert shown_lines(viewer_page)[0] == "seq 251"
-    viewer_page.click(".log-pane .log-earlier")
-    viewer_page.wait_for_function("document.querySelectorAll('.log-pane .ll').length === 450")
-    numbers = [int(NUMBERED.match(line).group(1)) for line in shown_lines(viewer_page)]
-    assert numbers == list(range(1, 451))
-    assert viewer_page.locator(".log-pane .log-earlier").is_disabled()
+    shows_450_lines_after_load_earlier(viewer_page)
 
 
 def test_downloads_stream_the_same_query_as_text_and_json(admin_page, server, container):
@@ -136,13 +142,7 @@ def test_load_earlier_for_a_k8s_file_container(viewer_page, server, container):
         assert time.monotonic() < deadline, "the container never wrote its lines"
         time.sleep(0.1)
     viewer_page.goto(f"{server.url}/user/logs/?kind=container&name={name}")
-    viewer_page.wait_for_function("document.querySelectorAll('.log-pane .ll').length === 200")
-    assert shown_lines(viewer_page)[0] == "seq 251"
-    viewer_page.click(".log-pane .log-earlier")
-    viewer_page.wait_for_function("document.querySelectorAll('.log-pane .ll').length === 450")
-    numbers = [int(NUMBERED.match(line).group(1)) for line in shown_lines(viewer_page)]
-    assert numbers == list(range(1, 451))
-    assert viewer_page.locator(".log-pane .log-earlier").is_disabled()
+    shows_450_lines_after_load_earlier(viewer_page)
 
 
 @pytest.mark.parametrize("query, message", [

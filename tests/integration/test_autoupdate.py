@@ -99,6 +99,19 @@ async def _service(user_scope, name: str, reference: str, policy: str) -> None:
     assert outcome.ok and outcome.state == "active", (outcome.message, outcome.journal)
 
 
+async def _registry_service(user_scope, images, registry, prefix: str, name: str) -> tuple[str, str]:
+    """Image v1 published as phu/<prefix>:stable, pulled, and run by a unit with the
+    registry policy: (its reference, v1's image id)."""
+    v1_tag, v1 = images.build("1")
+    registry.publish(v1_tag, f"phu/{prefix}:stable")
+    reference = registry.reference(f"phu/{prefix}:stable")
+    async with PodmanClient(user_scope.podman_socket) as client:
+        async for _ in client.pull_image(reference, tls_verify=False):
+            pass
+    await _service(user_scope, name, reference, "registry")
+    return reference, v1
+
+
 async def _candidate(name: str) -> autoupdate.Candidate:
     found = {c.name: c for c in await updates.read_candidates("user")}
     assert name in found, list(found)
@@ -115,13 +128,7 @@ def _image_of(name: str) -> str:
 
 async def test_registry_check_update_and_roll_back_by_hand(prefix, images, registry, user_scope):
     name = f"{prefix}-web"
-    v1_tag, v1 = images.build("1")
-    registry.publish(v1_tag, f"phu/{prefix}:stable")
-    reference = registry.reference(f"phu/{prefix}:stable")
-    async with PodmanClient(user_scope.podman_socket) as client:
-        async for _ in client.pull_image(reference, tls_verify=False):
-            pass
-    await _service(user_scope, name, reference, "registry")
+    reference, v1 = await _registry_service(user_scope, images, registry, prefix, name)
     assert _version(name) == "1"
 
     first = await _candidate(name)
@@ -167,13 +174,7 @@ async def test_registry_check_update_and_roll_back_by_hand(prefix, images, regis
 
 async def test_a_bad_update_is_rolled_back(prefix, images, registry, user_scope):
     name = f"{prefix}-bad"
-    v1_tag, v1 = images.build("1")
-    registry.publish(v1_tag, f"phu/{prefix}:stable")
-    reference = registry.reference(f"phu/{prefix}:stable")
-    async with PodmanClient(user_scope.podman_socket) as client:
-        async for _ in client.pull_image(reference, tls_verify=False):
-            pass
-    await _service(user_scope, name, reference, "registry")
+    reference, v1 = await _registry_service(user_scope, images, registry, prefix, name)
 
     bad_tag, bad = images.build("2", command='["sh", "-c", "exit 1"]')
     registry.publish(bad_tag, f"phu/{prefix}:stable")
