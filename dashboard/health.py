@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 from dataclasses import dataclass
 
@@ -22,6 +23,11 @@ class PartHealth:
     ok: bool
     version: str = ""
     error: str = ""
+
+    @property
+    def short_version(self) -> str:
+        """The upstream version, without the distribution's suffix (252.39-1~deb12u2 -> 252.39)."""
+        return re.split(r"[-~+]", self.version, maxsplit=1)[0]
 
 
 async def podman_health(scope: Scope) -> PartHealth:

@@ -63,8 +63,11 @@ def pods_bar(pods: Iterable[Pod]) -> list[Segment]:
 
 
 def units_bar(rows: Iterable[UnitRow]) -> list[Segment]:
-    """Loaded units by their active state (systemd lists many inactive, unloaded names)."""
-    rows = [r for r in rows if r.load_state == "loaded" or r.active_state != "inactive"]
+    """Loaded units by their active state (systemd lists many inactive, unloaded names).
+    Devices are left out: nobody starts them, and a user manager without udev keeps
+    some "activating (tentative)" for ever."""
+    rows = [r for r in rows if (r.load_state == "loaded" or r.active_state != "inactive")
+            and not r.name.endswith(".device")]
     changing = ("activating", "deactivating", "reloading", "refreshing")
     return _bar([
         ("active", sum(r.active_state == "active" for r in rows), "ok"),

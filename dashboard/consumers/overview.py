@@ -13,8 +13,8 @@ from dashboard.podman_watch import ensure_watching, group_name
 
 # A burst of events (a pod starting, a daemon-reload) becomes one re-render.
 SETTLE_SECONDS = 0.3
-UNIT_TYPES = ("service", "socket", "target", "timer", "path", "mount", "automount", "swap", "device", "slice",
-              "scope")
+# Devices are not on the overview (see dashboard.overview.units_bar).
+UNIT_TYPES = ("service", "socket", "target", "timer", "path", "mount", "automount", "swap", "slice", "scope")
 
 
 class OverviewConsumer(LoginRequiredConsumer):

@@ -68,6 +68,8 @@
       const memoryTop = Math.max(1, ...this.memory) * 1.25;
       this.q(".stats-cpu-chart polyline").setAttribute("points", points(this.cpu, cpuTop));
       this.q(".stats-memory-chart polyline").setAttribute("points", points(this.memory, memoryTop));
+      this.q(".stats-cpu-scale").textContent = `(chart 0–${cpuTop.toFixed(0)} %)`;
+      this.q(".stats-memory-scale").textContent = `(chart 0–${bytes(memoryTop)})`;
       this.q(".stats-cpu").textContent = `${s.cpu_percent.toFixed(1)} %`;
       this.q(".stats-memory").textContent = bytes(s.memory_bytes);
       this.q(".stats-limit").textContent = s.memory_limit_bytes ? `limit ${bytes(s.memory_limit_bytes)}` : "";

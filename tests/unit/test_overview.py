@@ -39,7 +39,7 @@ def test_pods_bar():
 def test_units_bar_counts_loaded_units_and_anything_not_inactive():
     rows = [unit("a.service", "active"), unit("b.service", "failed"), unit("c.service", "activating"),
             unit("d.service", "inactive"), unit("gone.service", "inactive", load="not-found"),
-            unit("e.service", "failed", load="not-found")]
+            unit("e.service", "failed", load="not-found"), unit("dev-vda.device", "activating", sub="tentative")]
     assert [(s.label, s.count) for s in units_bar(rows)] == [("active", 1), ("changing", 1), ("failed", 2),
                                                              ("inactive", 1)]
 
