@@ -8,6 +8,7 @@ import secrets
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import path
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from dashboard import audit, scopes, updates
@@ -68,7 +69,7 @@ def _job_view(mode: str):
         chosen = [c for c in found if not only or only in (c.id, c.name)]
         if not chosen:
             message = f"{only} does not take part in updates." if only else "No container can be updated."
-            return HttpResponse(f'<p class="error" role="alert">{message}</p>')
+            return HttpResponse(format_html('<p class="error" role="alert">{}</p>', message))
         job = secrets.token_hex(8)
         updates.start(job, mode, scopes.get_scope(scope), chosen, user,
                       tls_verify=request.POST.get("insecure") != "1")

@@ -234,3 +234,15 @@ async def _job_end(job) -> dict:
     else:
         raise AssertionError(f"the job did not finish: {job.lines}")
     return next(line for line in job.lines if line.get("outcome"))
+
+
+async def test_a_name_that_takes_no_part_is_answered_as_text_not_markup(user_scope, async_client):
+    from django.contrib.auth.models import User
+
+    admin = await User.objects.acreate(username=f"upd-{secrets.token_hex(3)}", is_superuser=True, is_staff=True)
+    await async_client.aforce_login(admin)
+    hostile = '<img src=x onerror="alert(1)">'
+    response = await async_client.post("/user/updates/check/", {"container": hostile})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<img" not in body and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; does not take part" in body
