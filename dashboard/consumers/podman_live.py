@@ -6,6 +6,7 @@ change from dashboard.podman_watch into out-of-band swaps: replace a row, append
 one, delete a gone one; on a detail page (?id=...), replace its state summary."""
 from __future__ import annotations
 
+from html import escape
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -98,7 +99,7 @@ class PodmanLiveConsumer(LoginRequiredConsumer):
             elif self.known is None or ident in self.known:
                 if self.known is not None:
                     self.known.discard(ident)
-                parts.append(f'<tr id="{row_id}" hx-swap-oob="delete" data-gone></tr>')
+                parts.append(f'<tr id="{escape(row_id)}" hx-swap-oob="delete" data-gone></tr>')
         if parts:
             await self.send(text_data="".join(parts))
 
