@@ -185,16 +185,9 @@ class ScopeWatch:
 
         async def read(ident):
             try:
-                record = await client.inspect_container(ident)
+                return await client.container(ident, self.pods_seen)
             except NotFound:
                 return None
-            pod_id = record.get("Pod") or ""
-            if pod_id and pod_id not in self.pods_seen:
-                try:
-                    self.pods_seen[pod_id] = await client.inspect_pod(pod_id)
-                except NotFound:
-                    pass
-            return Container.from_inspect(record, self.pods_seen.get(pod_id))
 
         found = await asyncio.gather(*(read(ident) for ident in ids))
         return {c.id: c for c in found if c is not None}

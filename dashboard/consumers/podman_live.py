@@ -134,13 +134,10 @@ class PodmanLiveConsumer(LoginRequiredConsumer):
             return
         from django.template.loader import render_to_string
 
-        client = client_for(self.scope_name)
         try:
-            record = await client.inspect_container(self.detail_id)
-            pod = await client.inspect_pod(record["Pod"]) if record.get("Pod") else None
+            container = await client_for(self.scope_name).container(self.detail_id)
         except PodmanError:
-            record = None
-        container = Container.from_inspect(record, pod) if record else None
+            container = None
         await self.send(text_data=render_to_string("containers/_summary_state.html", {
             "c": container, "scope": self.scope_name, "user_can_operate": self.audience == "operator", "live": True}))
 

@@ -110,8 +110,7 @@ async def container_detail(request, scope, name):
         record = await client.inspect_container(name)
     except PodmanError as error:
         return await podman_failure(request, error, scope, f"container {name}")
-    listed = await client.list_containers(all=True, filters={"id": [record["Id"]]})
-    container = listed[0] if listed else None
+    container = Container.from_inspect(record, await client.pod_of(record))
     config = record.get("Config") or {}
     env = sorted((entry.partition("=")[0], entry.partition("=")[2]) for entry in config.get("Env") or [])
     context = {"scope": scope, "record": record, "c": container, "name": record.get("Name", name),
@@ -324,8 +323,10 @@ async def action(request, scope, name, verb):
             await getattr(client, f"{verb}_container")(name)
 
     async def row():
-        listed = await client.list_containers(all=True, filters={"name": [f"^{name}$"]})
-        return render_container_row(listed[0], scope, True) if listed else ""
+        try:
+            return render_container_row(await client.container(name), scope, True)
+        except NotFound:
+            return ""
 
     return await lifecycle_action(request, scope, name, verb, "container", ACTIONS, call, row)
 

@@ -182,6 +182,13 @@ async def test_pods_and_their_containers(client, cleanup):
     listed = {p.name: p for p in await client.list_pods()}
     assert listed[pod].state == "running" and {m.name for m in listed[pod].containers} == set(members)
     assert listed[pod].infra is not None and listed[pod].labels == {"team": "phc"}
+    # a member as one inspect shows it is the row a list shows, pod name and published port included
+    from_list = (await client.list_containers(filters={"name": [f"^{members[0]}$"]}))[0]
+    pods_seen: dict[str, dict] = {}
+    inspected = await client.container(members[0], pods_seen)
+    assert (inspected.id, inspected.name, inspected.state, inspected.pod_name, inspected.ports) == (
+        from_list.id, from_list.name, from_list.state, from_list.pod_name, from_list.ports)
+    assert inspected.pod_name == pod and list(pods_seen) == [record["Id"]]
     await client.stop_pod(pod, timeout=0)
     assert {m.state for m in (await client.list_pods(filters={"name": [pod]}))[0].containers} == {"exited"}
     await client.restart_pod(pod)
@@ -191,6 +198,8 @@ async def test_pods_and_their_containers(client, cleanup):
     with pytest.raises(NotFound):
         await client.inspect_pod(pod)
     assert not await client.container_exists(members[0])
+    with pytest.raises(NotFound):
+        await client.container(members[0])
 
 
 def rootfs_tarball() -> bytes:
