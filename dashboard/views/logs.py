@@ -7,10 +7,9 @@ from datetime import datetime, timezone
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import path
 
-from dashboard import journal, scopes
+from dashboard import journal, scopes, unit_watch
 from dashboard.consumers.logs import open_query
 from dashboard.podman_clients import client_for
-from dashboard.systemd import SystemdError, manager_for
 from dashboard.views.rendering import arender
 from engine.podman import PodmanError
 
@@ -50,9 +49,9 @@ async def name_suggestions(request, scope):
         elif kind == "pod":
             names = [p.name for p in await client_for(scope).list_pods()]
         elif kind == "unit":
-            async with manager_for(scopes.get_scope(scope)) as manager:
-                names = [u.name for u in await manager.list_units()]
-    except (PodmanError, SystemdError, OSError):
+            # the unit watcher of this process already holds every unit: no bus call
+            names = [u.name for u in (await unit_watch.watch_for(scopes.get_scope(scope))).snapshot()]
+    except PodmanError:
         names = []  # only a help: the field still takes any name, and the header shows what is down
     return await arender(request, "logs/_names.html", {"names": sorted(set(names))})
 

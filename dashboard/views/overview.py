@@ -24,12 +24,14 @@ async def overview_context(scope_name: str) -> dict:
     containers, pods, images = ([] if isinstance(a, BaseException) else a for a in answers)
     watch = await unit_watch.watch_for(scopes.get_scope(scope_name))
     rows = watch.snapshot()
+    units_bar = overview.units_bar(rows)
     image_count, image_bytes = overview.images_total(images)
     return {"scope": scope_name, "podman_error": podman_error, "units_live": watch.live,
             "containers_bar": overview.containers_bar(containers),
             "container_count": sum(1 for c in containers if not c.is_infra),
             "pods_bar": overview.pods_bar(pods), "pod_count": len(pods),
-            "units_bar": overview.units_bar(rows), "unit_count": sum(s.count for s in overview.units_bar(rows)), "image_count": image_count, "image_bytes": image_bytes,
+            "units_bar": units_bar, "unit_count": sum(s.count for s in units_bar),
+            "image_count": image_count, "image_bytes": image_bytes,
             "attention": overview.attention(containers, rows)}
 
 
