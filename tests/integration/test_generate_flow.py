@@ -113,13 +113,30 @@ async def test_pod_members_start_after_the_pod_and_stop_with_it(fmt, name, user_
     assert not [s for s in services.podhouse_services(user_scope) if s.startswith(name)]
 
 
-async def test_failure_shows_the_journal_lines(name, user_scope):
-    # The container exits at once: the unit fails, and the journal says why.
-    podman("create", "--stop-timeout=1", "--name", name, BUSYBOX, "sh", "-c", f"echo {name}-bye; exit 3")
+async def test_a_command_that_cannot_run_fails_the_start_and_the_journal_says_why(name, user_scope):
+    podman("create", "--stop-timeout=1", "--name", name, BUSYBOX, "/no/such/program")
     outcome = await services.generate_and_enable(user_scope, "container", name, {"format": "classic", **FAST})
     assert not outcome.ok
     assert outcome.state in ("failed", "inactive", "activating")
-    assert any(name in line for line in outcome.journal), outcome.journal
+    assert any("/no/such/program" in line for line in outcome.journal), outcome.journal
+
+
+async def test_a_container_that_ends_at_once_is_reported_with_its_journal(name, user_scope):
+    # Whether the container has already ended when the start job returns is a race
+    # (under load it is often still running), so the answer may say "active": then
+    # the unit must fail right after, which the dialog's live state shows with
+    # these same journal lines (e2e: test_state_follows_the_unit_live...).
+    podman("create", "--stop-timeout=1", "--name", name, BUSYBOX, "sh", "-c", f"echo {name}-bye; exit 3")
+    outcome = await services.generate_and_enable(user_scope, "container", name, {"format": "classic", **FAST})
+    journal = outcome.journal
+    if outcome.ok:
+        async with manager_for(user_scope) as manager:
+            state = await services.wait_while_active(manager, outcome.service)
+        assert state in ("failed", "inactive", "activating"), state
+        journal = await services.journal_lines(user_scope, outcome.service)
+    else:
+        assert outcome.state in ("failed", "inactive", "activating")
+    assert any(f"{name}-bye" in line for line in journal), journal
 
 
 async def test_foreign_file_is_not_overwritten_without_confirmation(name, user_scope):
