@@ -4,11 +4,15 @@
 have (docs/host-stack.md), so Podhouse does what it does through the clients it
 already has: engine.autoupdate decides, this module acts.
 
-- check: the image under each container's reference (pulled again for the
-  registry policy; looked up for local) against the container's image.
-- update: the same, then restart the container's unit; when the restart fails, or
-  the unit does not come back running the new image, tag the previous image back
-  to the reference and restart again ("rolled back", with systemd's reason).
+- check: the registry policy asks the registry for the manifest the reference
+  names now (engine.registry, as `podman auto-update --dry-run` does) and compares
+  its digest with the container's image's; local looks the reference up in local
+  storage.  A check pulls nothing and moves no tag, so an unrelated restart of the
+  unit still runs the same image.
+- update: the same; when due, pull (registry), then restart the container's unit;
+  when the restart fails, or the unit does not come back running the new image,
+  tag the previous image back to the reference and restart again ("rolled back",
+  with systemd's reason).
 - roll back by hand: an update that worked but is bad goes back to the image it
   replaced, from the record kept of it (dashboard.models.UpdateRecord).
 
@@ -24,9 +28,9 @@ from dashboard import audit, services
 from dashboard.models import UpdateRecord
 from dashboard.podman_clients import client_for
 from dashboard.progress import ProgressJob, ProgressJobs
-from dashboard.scopes import Scope
+from dashboard.scopes import Scope, available_scopes
 from dashboard.systemd import SERVICE_RESULT_REASONS, SystemdError, manager_for
-from engine import autoupdate
+from engine import autoupdate, registry
 from engine.autoupdate import Candidate, Outcome, short_id
 from engine.podman import NotFound, PodmanError
 
@@ -52,35 +56,70 @@ async def _nothing(message: str) -> None:
     pass
 
 
-async def available_image(scope_name: str, candidate: Candidate, say=_nothing, tls_verify: bool = True) -> str:
-    """The ID of the image the reference names now: pulled again (registry, with
-    podman's progress said line by line) or looked up (local; "" when absent)."""
-    client = client_for(scope_name)
-    if candidate.policy == "registry":
-        image_id = ""
-        async for step in client.pull_image(candidate.reference, tls_verify=tls_verify):
-            if step.done:
-                image_id = step.image_id
-            else:
-                await say(step.message)
-        return image_id
+def _registry_credentials(scope_name: str, candidate: Candidate) -> tuple[str, str] | None:
+    """The credentials podman would use for the candidate's registry: from the
+    container's authfile label, else from podman's default auth files."""
+    env = available_scopes()[scope_name].child_env()
+    ref = registry.parse_reference(candidate.reference)
+    return registry.credentials_for(ref, registry.auth_file_paths(env, explicit=candidate.authfile))
+
+
+async def _registry_check(scope_name: str, candidate: Candidate, say, tls_verify: bool) -> Outcome:
+    """Ask the registry for the manifest the reference names now and compare its
+    digest with the container's image: nothing is pulled, no tag moves."""
     try:
-        return (await client.inspect_image(candidate.reference))["Id"]
+        local = await client_for(scope_name).inspect_image(candidate.image_id)
+    except NotFound:
+        local = {}
+    platform = registry.Platform(local.get("Os") or "linux", local.get("Architecture") or "amd64",
+                                 local.get("Variant") or "")
+    await say(f"asking {registry.parse_reference(candidate.reference).registry} for {candidate.reference}")
+    remote = await registry.manifest_digest(candidate.reference, platform=platform, tls_verify=tls_verify,
+                                            creds=_registry_credentials(scope_name, candidate))
+    if remote in registry.local_digests(local):
+        return Outcome(candidate.name, candidate.unit, autoupdate.UP_TO_DATE,
+                       f"{candidate.reference} is still {short_digest(remote)} on the registry, the image "
+                       f"the container runs ({candidate.short_image_id}).", candidate.image_id, candidate.image_id)
+    return Outcome(candidate.name, candidate.unit, autoupdate.DUE,
+                   f"{candidate.reference} is {short_digest(remote)} on the registry; the container runs "
+                   f"{candidate.short_image_id}, which is not it. Update pulls it.", candidate.image_id)
+
+
+async def pull_new_image(scope_name: str, candidate: Candidate, say=_nothing, tls_verify: bool = True) -> str:
+    """Pull the reference again (podman's progress said line by line): the image ID it names now."""
+    creds = _registry_credentials(scope_name, candidate)
+    image_id = ""
+    async for step in client_for(scope_name).pull_image(
+            candidate.reference, tls_verify=tls_verify,
+            registry_auth=registry.registry_auth_header(creds) if creds else ""):
+        if step.done:
+            image_id = step.image_id
+        else:
+            await say(step.message)
+    return image_id
+
+
+async def _local_image(scope_name: str, candidate: Candidate) -> str:
+    """The ID of the image the reference names in local storage, "" when absent."""
+    try:
+        return (await client_for(scope_name).inspect_image(candidate.reference))["Id"]
     except NotFound:
         return ""
 
 
 async def check(scope_name: str, candidate: Candidate, say=_nothing, tls_verify: bool = True) -> Outcome:
-    """Is an update due?  Nothing restarts (a registry check does pull)."""
+    """Is an update due?  Nothing restarts, nothing is pulled, no tag moves."""
     try:
-        available = await available_image(scope_name, candidate, say, tls_verify)
-    except PodmanError as error:
+        if candidate.policy == "registry":
+            return await _registry_check(scope_name, candidate, say, tls_verify)
+        return _compare(candidate, await _local_image(scope_name, candidate))
+    except (PodmanError, registry.RegistryError) as error:
         return Outcome(candidate.name, candidate.unit, autoupdate.FAILED, f"Could not check: {error}",
                        candidate.image_id)
-    return _compare(candidate, available)
 
 
 def _compare(candidate: Candidate, available: str) -> Outcome:
+    """The container's image against the image ID the reference names here."""
     if not available:
         return Outcome(candidate.name, candidate.unit, autoupdate.UP_TO_DATE,
                        f"No image is called {candidate.reference} here: nothing to update to.", candidate.image_id)
@@ -90,6 +129,10 @@ def _compare(candidate: Candidate, available: str) -> Outcome:
                        f"{candidate.short_image_id}.", candidate.image_id, available)
     return Outcome(candidate.name, candidate.unit, autoupdate.UP_TO_DATE,
                    f"{candidate.reference} is still {short_id(available)}.", candidate.image_id, available)
+
+
+def short_digest(digest: str) -> str:
+    return digest[:len("sha256:") + 12]
 
 
 async def _running_image(scope_name: str, container: str) -> str:
@@ -157,6 +200,14 @@ async def update(scope: Scope, candidate: Candidate, say=_nothing, tls_verify: b
     checked = await check(scope.name, candidate, say, tls_verify)
     if checked.result != autoupdate.DUE:
         return checked
+    if candidate.policy == "registry":
+        try:
+            checked = _compare(candidate, await pull_new_image(scope.name, candidate, say, tls_verify))
+        except (PodmanError, registry.RegistryError) as error:
+            return Outcome(candidate.name, candidate.unit, autoupdate.FAILED, f"Could not pull: {error}",
+                           candidate.image_id)
+        if checked.result != autoupdate.DUE:  # the registry's new manifest is the same image
+            return checked
     old, new = candidate.image_id, checked.new_image_id
     await say(f"{candidate.reference}: {short_id(old)} → {short_id(new)}; restarting {candidate.unit}")
     worked, message = await restart_unit(scope, candidate.unit, candidate.name, new)

@@ -18,6 +18,8 @@ from typing import Iterable
 from engine.podman.models import SYSTEMD_UNIT_LABEL, Container
 
 AUTOUPDATE_LABEL = "io.containers.autoupdate"
+# the auth file podman auto-update reads the registry's credentials from
+AUTHFILE_LABEL = "io.containers.autoupdate.authfile"
 POLICIES = ("registry", "local")
 # podman's older word for registry, kept by podman for compatibility
 POLICY_ALIASES = {"image": "registry"}
@@ -107,6 +109,7 @@ class Candidate:
     unit: str            # PODMAN_SYSTEMD_UNIT, "" when no unit runs it
     state: str
     problem: str = ""    # why it cannot be updated ("" when it can)
+    authfile: str = ""   # the AUTHFILE_LABEL, "" for podman's default search
 
     @property
     def can_update(self) -> bool:
@@ -141,7 +144,8 @@ def candidate(container: Container) -> Candidate | None:
             problem = (f"the registry policy needs a fully qualified reference (registry/name:tag); "
                        f"{reference} names no registry")
     return Candidate(id=container.id, name=container.name, policy=policy, reference=reference,
-                     image_id=container.image_id, unit=unit, state=container.state, problem=problem)
+                     image_id=container.image_id, unit=unit, state=container.state, problem=problem,
+                     authfile=container.labels.get(AUTHFILE_LABEL, ""))
 
 
 def candidates(containers: Iterable[Container]) -> list[Candidate]:

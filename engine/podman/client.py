@@ -335,12 +335,15 @@ class PodmanClient:
         whichever image held it before."""
         await self._request("POST", f"/images/{_name(image)}/tag", params={"repo": repository, "tag": tag})
 
-    async def pull_image(self, reference: str, policy: str = "always",
-                         tls_verify: bool = True) -> AsyncIterator[PullProgress]:
+    async def pull_image(self, reference: str, policy: str = "always", tls_verify: bool = True,
+                         registry_auth: str = "") -> AsyncIterator[PullProgress]:
         """Podman's progress lines as they come; the last item carries the image id.
-        The API pulls from registries only (the docker transport)."""
+        The API pulls from registries only (the docker transport).  `registry_auth` is
+        an X-Registry-Auth value (engine.registry.registry_auth_header); without it the
+        service uses its own default auth file, not one the caller names."""
         params = {"reference": reference, "policy": policy, "tlsVerify": str(tls_verify).lower()}
-        async with self._stream("POST", "/images/pull", params=params) as response:
+        headers = {"X-Registry-Auth": registry_auth} if registry_auth else None
+        async with self._stream("POST", "/images/pull", params=params, headers=headers) as response:
             async for line, item in self._json_lines(response):
                 if item is None:
                     yield PullProgress(line.strip())

@@ -2,6 +2,8 @@
 a container run by a Quadlet unit from a loopback registry's image is checked,
 updated (its unit restarts on v2), rolled back by hand (v1 again); a bad v2 is
 rolled back on its own; the local policy follows a new local tag."""
+import base64
+import json
 import secrets
 import subprocess
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest_asyncio
 from dashboard import services, updates
 from dashboard.models import UpdateRecord
 from engine import autoupdate
+from engine.registry import registry_auth_header
 from engine.podman import PodmanClient
 from tests.integration.local_registry import LocalRegistry
 
@@ -143,16 +146,22 @@ async def test_registry_check_update_and_roll_back_by_hand(prefix, images, regis
     async def say(line):
         said.append(line)
 
+    registry.requests.clear()
     checked = await updates.check("user", first, say, tls_verify=False)
-    assert checked.result == autoupdate.DUE and autoupdate.same_image(checked.new_image_id, v2), checked
-    assert any(line.startswith("Copying") for line in said), said  # podman's pull progress came through
+    assert checked.result == autoupdate.DUE and checked.new_image_id == "", checked
     assert _version(name) == "1" and autoupdate.same_image(_image_of(name), v1)  # a check restarts nothing
+    # ... and pulls nothing: the manifest's digest was asked, no blob was read, and
+    # the reference still names v1 here (an unrelated restart of the unit runs v1)
+    assert ("HEAD", f"/v2/phu/{prefix}/manifests/stable") in registry.requests, registry.requests
+    assert not [path for _, path in registry.requests if "/blobs/" in path], registry.requests
+    assert autoupdate.same_image(podman("image", "inspect", reference, "--format", "{{.Id}}"), v1)
 
     user = await _user()
     job = updates.start(secrets.token_hex(4), updates.UPDATE, user_scope, [await _candidate(name)], user,
                         tls_verify=False)
     outcome_line = await _job_end(job)
     assert outcome_line["outcome"] == autoupdate.UPDATED, job.lines
+    assert any(line.get("message", "").startswith("Copying") for line in job.lines), job.lines  # the pull's progress
     assert _version(name) == "2" and autoupdate.same_image(_image_of(name), v2)
     record = await UpdateRecord.objects.aget(container=name, action="update")
     assert (record.outcome, record.unit, record.reference) == (autoupdate.UPDATED, f"{name}.service", reference)
@@ -246,3 +255,44 @@ async def test_a_name_that_takes_no_part_is_answered_as_text_not_markup(user_sco
     assert response.status_code == 200
     body = response.content.decode()
     assert "<img" not in body and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; does not take part" in body
+
+
+async def test_a_registry_that_wants_credentials_gets_those_of_the_authfile_label(
+        prefix, images, user_scope, tmp_path):
+    """podman's io.containers.autoupdate.authfile label: the check answers the
+    registry's token challenge with its credentials, and the update's pull uses them."""
+    with LocalRegistry(tmp_path / "private", credentials=("updater", "s3cret:pw")) as private:
+        v1_tag, v1 = images.build("1")
+        private.publish(v1_tag, f"phu/{prefix}:stable")
+        reference = private.reference(f"phu/{prefix}:stable")
+        authfile = tmp_path / "auth.json"
+        token = base64.b64encode(b"updater:s3cret:pw").decode()
+        authfile.write_text(json.dumps({"auths": {private.address: {"auth": token}}}))
+        async with PodmanClient(user_scope.podman_socket) as client:
+            async for _ in client.pull_image(reference, tls_verify=False,
+                                             registry_auth=registry_auth_header(("updater", "s3cret:pw"))):
+                pass
+        name = f"{prefix}-auth"
+        podman("create", "--stop-timeout=1", "--label", f"{autoupdate.AUTHFILE_LABEL}={authfile}",
+               "--name", name, reference)
+        outcome = await services.generate_and_enable(user_scope, "container", name, {**FAST, "auto_update": "registry"})
+        assert outcome.ok, (outcome.message, outcome.journal)
+        candidate = await _candidate(name)
+        assert candidate.authfile == str(authfile)
+        assert (await updates.check("user", candidate, tls_verify=False)).result == autoupdate.UP_TO_DATE
+
+        v2_tag, v2 = images.build("2")
+        private.publish(v2_tag, f"phu/{prefix}:stable")
+        assert (await updates.check("user", candidate, tls_verify=False)).result == autoupdate.DUE
+        updated = await updates.update(user_scope, candidate, tls_verify=False)
+        assert updated.result == autoupdate.UPDATED, updated
+        assert _version(name) == "2" and autoupdate.same_image(_image_of(name), v2)
+
+        # wrong credentials: a clear refusal, and nothing changes
+        authfile.write_text(json.dumps({"auths": {private.address: {"auth": base64.b64encode(b"updater:no").decode()}}}))
+        refused = await updates.check("user", await _candidate(name), tls_verify=False)
+        assert refused.result == autoupdate.FAILED and "refused the credentials" in refused.message, refused
+        authfile.unlink()
+        missing = await updates.check("user", await _candidate(name), tls_verify=False)
+        assert missing.result == autoupdate.FAILED and "does not exist" in missing.message, missing
+        assert _version(name) == "2"
