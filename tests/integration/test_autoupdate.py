@@ -94,15 +94,17 @@ def registry(tmp_path):
         yield registry
 
 
-async def _service(user_scope, name: str, reference: str, policy: str) -> None:
-    """A container of `reference` turned into a Quadlet unit with AutoUpdate=policy
-    by the project's own generate-and-enable flow."""
+async def _service(user_scope, name: str, reference: str, policy: str, fmt: str = "quadlet") -> None:
+    """A container of `reference` turned into a unit (Quadlet: AutoUpdate=policy;
+    classic: the label) by the project's own generate-and-enable flow."""
     podman("create", "--stop-timeout=1", "--name", name, reference)
-    outcome = await services.generate_and_enable(user_scope, "container", name, {**FAST, "auto_update": policy})
+    outcome = await services.generate_and_enable(user_scope, "container", name,
+                                                 {**FAST, "format": fmt, "auto_update": policy})
     assert outcome.ok and outcome.state == "active", (outcome.message, outcome.journal)
 
 
-async def _registry_service(user_scope, images, registry, prefix: str, name: str) -> tuple[str, str]:
+async def _registry_service(user_scope, images, registry, prefix: str, name: str,
+                            fmt: str = "quadlet") -> tuple[str, str]:
     """Image v1 published as phu/<prefix>:stable, pulled, and run by a unit with the
     registry policy: (its reference, v1's image id)."""
     v1_tag, v1 = images.build("1")
@@ -111,7 +113,7 @@ async def _registry_service(user_scope, images, registry, prefix: str, name: str
     async with PodmanClient(user_scope.podman_socket) as client:
         async for _ in client.pull_image(reference, tls_verify=False):
             pass
-    await _service(user_scope, name, reference, "registry")
+    await _service(user_scope, name, reference, "registry", fmt)
     return reference, v1
 
 
@@ -181,9 +183,11 @@ async def test_registry_check_update_and_roll_back_by_hand(prefix, images, regis
         await updates.roll_back(user_scope, again.id, user)
 
 
-async def test_a_bad_update_is_rolled_back(prefix, images, registry, user_scope):
+@pytest.mark.parametrize("fmt", ["quadlet", "classic"])
+async def test_a_bad_update_is_rolled_back(fmt, prefix, images, registry, user_scope):
     name = f"{prefix}-bad"
-    reference, v1 = await _registry_service(user_scope, images, registry, prefix, name)
+    reference, v1 = await _registry_service(user_scope, images, registry, prefix, name, fmt)
+    assert (await _candidate(name)).unit == f"{name}.service"
 
     bad_tag, bad = images.build("2", command='["sh", "-c", "exit 1"]')
     registry.publish(bad_tag, f"phu/{prefix}:stable")
