@@ -151,14 +151,20 @@ def test_a_container_started_from_the_cli_shows_up_by_itself(operator_page, serv
     page, name = operator_page, unique("cli-")
     names.append(name)
     open_live(page, server, "/user/containers/", "#containers-table")
+    before = int(page.inner_text("#containers-count"))
+    assert page.inner_text("#containers-total") == str(before)  # no filter: every container is shown
     podman("run", "-d", "--name", name, "--label", "PODMAN_SYSTEMD_UNIT=phc-demo.service", BUSYBOX, "sh", "-c",
            "trap 'exit 0' TERM; sleep 600 & wait")
     page.wait_for_selector(f"tr[data-name='{name}'][data-state=running]")
+    # the count follows the rows (other tests' containers may come and go meanwhile)
+    assert page.inner_text("#containers-count") == str(page.locator("#containers-body > tr").count())
+    assert page.inner_text("#containers-total") == page.inner_text("#containers-count")
     assert page.locator(f"tr[data-name='{name}'] td.unit a").get_attribute("href") == "/user/units/phc-demo.service/"
     podman("stop", "-t", "0", name)
     page.wait_for_selector(f"tr[data-name='{name}'][data-state=exited]")
     podman("rm", name)
     page.wait_for_selector(f"tr[data-name='{name}']", state="detached")
+    assert page.inner_text("#containers-count") == str(page.locator("#containers-body > tr").count())
 
 
 def test_filters_narrow_the_list_and_live_rows_respect_them(operator_page, server, names):

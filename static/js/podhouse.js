@@ -22,3 +22,17 @@ document.addEventListener("htmx:oobErrorNoTarget", (event) => {
   body.appendChild(row);
   htmx.process(row);
 });
+
+// A list's "N shown of M" follows its live rows: the count is the rows the table
+// holds after each message; an unfiltered list's total is that count too (a
+// filtered one cannot know how many it leaves out, so its total stays as read).
+document.addEventListener("htmx:wsAfterMessage", () => {
+  document.querySelectorAll("[data-count-of]").forEach((count) => {
+    const body = document.getElementById(count.dataset.countOf);
+    if (!body) return;
+    const rows = body.querySelectorAll(":scope > tr:not([data-gone])").length;
+    count.textContent = rows;
+    const total = document.getElementById(count.dataset.total || "");
+    if (total && total.dataset.filtered === "0") total.textContent = rows;
+  });
+});
