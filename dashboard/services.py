@@ -22,7 +22,7 @@ from dashboard.quadlet_provision import QUADLET
 from dashboard.scopes import Scope
 from dashboard.systemd import SystemdError, manager_for
 from engine.podman.errors import PodmanError
-from engine.units import formats, install
+from engine.units import formats, install, schedule
 from engine.units.generated import MARKER, GeneratedUnits, marker_state
 from engine.units.options import options_from_form
 from engine.units.spec import ContainerSpec, container_spec, pod_spec
@@ -267,8 +267,10 @@ def podhouse_services(scope: Scope) -> dict[str, MadeService]:
                     continue
                 if not text.startswith(MARKER):
                     continue
-                main = _main_of(text) or _service_of(path)
                 source = text.partition(" from ")[2].split(" for ")[0].split(" (")[0]
+                if source == schedule.SOURCE:
+                    continue  # the auto-update timer's service: not a container's
+                main = _main_of(text) or _service_of(path)
                 entry = made.setdefault(main, MadeService(main, fmt, source, []))
                 entry.paths.append(path)
                 entry.edited |= marker_state(text) == "edited"

@@ -330,8 +330,8 @@ class SystemdManager:
             return job_message(name, result)
         return job_message(name, result, service.get("Result", ""), service.get("ExecMainStatus"))
 
-    async def start(self, name: str, mode: str = "replace") -> JobOutcome:
-        return await self._job("start", "StartUnit", name, mode)
+    async def start(self, name: str, mode: str = "replace", timeout: float = JOB_TIMEOUT) -> JobOutcome:
+        return await self._job("start", "StartUnit", name, mode, timeout=timeout)
 
     async def stop(self, name: str, mode: str = "replace") -> JobOutcome:
         return await self._job("stop", "StopUnit", name, mode)

@@ -282,15 +282,30 @@ async def _run(job: ProgressJob, mode: str, scope: Scope, chosen: list[Candidate
         for candidate in chosen:
             outcome = await _one(job, mode, scope, candidate, tls_verify)
             counts[outcome.result] = counts.get(outcome.result, 0) + 1
-            if mode == UPDATE and outcome.result in (autoupdate.UPDATED, autoupdate.ROLLED_BACK, autoupdate.FAILED):
-                await _remember(scope.name, getattr(user, "username", ""), candidate.reference, outcome)
-            await _audit(user, f"autoupdate-{mode}", scope=scope.name, target=candidate.name,
-                                result="ok" if outcome.ok else outcome.result.replace(" ", "-"),
-                                detail=f"{outcome.result}: {outcome.message}")
+            await _keep(mode, scope, user, candidate, outcome)
     finally:
         # the page is told the job ended, whatever happened
         summary = ", ".join(f"{n} {result}" for result, n in counts.items()) or "nothing done"
         await jobs.emit(job, finished=True, message=summary, scope=scope.name)
+
+
+async def _keep(mode: str, scope: Scope, user, candidate: Candidate, outcome: Outcome) -> None:
+    """The history record of an update that did something, and the audit entry."""
+    if mode == UPDATE and outcome.result in (autoupdate.UPDATED, autoupdate.ROLLED_BACK, autoupdate.FAILED):
+        await _remember(scope.name, getattr(user, "username", ""), candidate.reference, outcome)
+    await _audit(user, f"autoupdate-{mode}", scope=scope.name, target=candidate.name,
+                 result="ok" if outcome.ok else outcome.result.replace(" ", "-"),
+                 detail=f"{outcome.result}: {outcome.message}")
+
+
+async def _guarded(mode: str, scope: Scope, candidate: Candidate, say, tls_verify: bool) -> Outcome:
+    try:
+        if mode == CHECK:
+            return await check(scope.name, candidate, say, tls_verify)
+        return await update(scope, candidate, say, tls_verify)
+    except Exception as error:  # one container's trouble must not stop the others
+        return Outcome(candidate.name, candidate.unit, autoupdate.FAILED, f"{type(error).__name__}: {error}",
+                       candidate.image_id)
 
 
 async def _one(job: ProgressJob, mode: str, scope: Scope, candidate: Candidate, tls_verify: bool) -> Outcome:
@@ -298,14 +313,22 @@ async def _one(job: ProgressJob, mode: str, scope: Scope, candidate: Candidate, 
         await jobs.emit(job, container=candidate.id, message=message)
 
     await say("checking…" if mode == CHECK else "checking, then updating if due…")
-    try:
-        if mode == CHECK:
-            outcome = await check(scope.name, candidate, say, tls_verify)
-        else:
-            outcome = await update(scope, candidate, say, tls_verify)
-    except Exception as error:  # one container's trouble must not stop the others
-        outcome = Outcome(candidate.name, candidate.unit, autoupdate.FAILED, f"{type(error).__name__}: {error}",
-                          candidate.image_id)
+    outcome = await _guarded(mode, scope, candidate, say, tls_verify)
     await jobs.emit(job, container=candidate.id, outcome=outcome.result, message=outcome.message,
                     image=short_id(outcome.new_image_id))
     return outcome
+
+
+async def update_scope(scope: Scope, user, say_line, tls_verify: bool = True) -> list[Outcome]:
+    """Update every container of the scope that can be (the schedule's run, through
+    `manage.py autoupdate`): each line said names its container."""
+    outcomes = []
+    for candidate in [c for c in await read_candidates(scope.name) if c.can_update]:
+        async def say(message: str, name: str = candidate.name) -> None:
+            await say_line(f"{name}: {message}")
+
+        outcome = await _guarded(UPDATE, scope, candidate, say, tls_verify)
+        await say(f"{outcome.result}: {outcome.message}")
+        await _keep(UPDATE, scope, user, candidate, outcome)
+        outcomes.append(outcome)
+    return outcomes

@@ -129,8 +129,10 @@ print(r.id)""").split()[-1]  # (the shell may say first what it imported)
     log_in(page, server, VIEWER)
     page.goto(f"{server.url}/user/updates/")
     page.wait_for_selector(f"#updates-history tr[data-container='{name}']")
-    assert page.locator("#updates-check, #updates-update-all, button.update-one, button.update-rollback").count() == 0
-    for url in ("/user/updates/check/", "/user/updates/update/", f"/user/updates/history/{record}/rollback/"):
+    assert page.locator("#updates-check, #updates-update-all, button.update-one, button.update-rollback, "
+                        "#schedule-save").count() == 0
+    for url in ("/user/updates/check/", "/user/updates/update/", f"/user/updates/history/{record}/rollback/",
+                "/user/updates/schedule/", "/user/updates/schedule/off/", "/user/updates/schedule/run/"):
         status = page.evaluate("""async (url) => {
             const token = document.cookie.split('; ').find(c => c.startsWith('csrftoken='))?.split('=')[1] || '';
             const r = await fetch(url, {method: 'POST', headers: {'X-CSRFToken': token}});
@@ -139,3 +141,47 @@ print(r.id)""").split()[-1]  # (the shell may say first what it imported)
     count = server.manage("shell", "-c", f"from dashboard.models import UpdateRecord; "
                                          f"print(UpdateRecord.objects.filter(container='{name}').count())").split()[-1]
     assert count == "1"
+
+
+def test_automatic_updates_are_turned_on_with_systemds_words_and_off_again(operator_page, server):
+    page = operator_page
+    scope = scopes.get_scope("user")
+    timer = scope.unit_dir / "podhouse-auto-update.timer"
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{server.url}/user/updates/")
+    assert page.locator("#update-schedule").get_attribute("data-installed") == "0"
+    try:
+        # systemd reads the expression as it is typed
+        page.fill("#schedule-on-calendar", "someday")
+        page.wait_for_selector("#schedule-preview [data-valid='0']")
+        assert "someday" in page.inner_text("#schedule-preview")
+        page.click("#schedule-save")
+        page.wait_for_selector(".field-error[data-field=on_calendar]")
+        assert "systemd cannot read it" in page.inner_text(".field-error[data-field=on_calendar]")
+        assert not timer.exists()  # nothing written
+
+        page.fill("#schedule-on-calendar", "Sun 04:00")
+        page.wait_for_selector("#schedule-preview [data-valid='1']")
+        assert page.inner_text("#schedule-preview").startswith("next: Sun ")
+        page.fill("#schedule-delay", "60")
+        page.click("#schedule-save")
+        page.wait_for_selector("#update-schedule[data-installed='1'][data-active='active']")
+        assert page.inner_text("#schedule-calendar") == "Sun 04:00"
+        assert page.inner_text("#schedule-next").startswith("Sun ") and "04:0" in page.inner_text("#schedule-next")
+        assert "OnCalendar=Sun 04:00" in timer.read_text()
+        page.reload()  # what the page reads from systemd, not what it was sent
+        assert page.input_value("#schedule-on-calendar") == "Sun 04:00"
+        assert page.input_value("#schedule-delay") == "60"
+
+        page.click("#schedule-off-button")
+        page.wait_for_selector("#update-schedule[data-installed='0']")
+        assert "Automatic updates are off" in page.inner_text("#schedule-message")
+        assert not timer.exists()
+    finally:
+        in_thread(_turn_off(scope))
+
+
+async def _turn_off(scope):
+    from dashboard import update_schedule
+
+    await update_schedule.turn_off(scope)

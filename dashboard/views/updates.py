@@ -11,13 +11,15 @@ from django.urls import path
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from dashboard import audit, scopes, updates
+from dashboard import audit, scopes, update_schedule, updates
 from dashboard.models import UpdateRecord
 from dashboard.permissions import operator_required
+from dashboard.systemd import SystemdError
 from dashboard.views.containers import check_scope, operate_flag, podman_failure
 from dashboard.views.rendering import arender
 from engine import autoupdate
 from engine.podman import PodmanError
+from engine.units import install, schedule
 
 HISTORY = 50
 
@@ -40,7 +42,99 @@ async def updates_page(request, scope):
         context = await _tables_context(request, scope)
     except PodmanError as error:
         return await podman_failure(request, error, scope, "containers")
+    context["schedule"] = await _schedule_context(request, scope)
     return await arender(request, "updates/page.html", context)
+
+
+# -- automatic updates: the timer ----------------------------------------------------
+
+async def _schedule_context(request, scope: str, state=None, form=None, **extra) -> dict:
+    state = state or await update_schedule.read_state(scopes.get_scope(scope))
+    if form is None:
+        wanted = state.schedule
+        form = {"on_calendar": wanted.on_calendar, "randomized_delay": wanted.randomized_delay,
+                "insecure": not wanted.tls_verify}
+    return {"scope": scope, "state": state, "form": form, "can_operate": await operate_flag(request),
+            "timer": schedule.TIMER, "service": schedule.SERVICE, "errors": {}, **extra}
+
+
+def _schedule_answer(context: dict) -> HttpResponse:
+    return HttpResponse(render_to_string("updates/_schedule.html", context))
+
+
+@require_POST
+@operator_required("autoupdate-schedule")
+async def schedule_save(request, scope):
+    check_scope(scope)
+    user, the_scope = await request.auser(), scopes.get_scope(scope)
+    wanted, errors = schedule.read_schedule(request.POST)
+    form = {"on_calendar": request.POST.get("on_calendar", ""), "insecure": request.POST.get("insecure") == "1",
+            "randomized_delay": request.POST.get("randomized_delay", "")}
+    if not errors:
+        try:
+            await update_schedule.next_elapse(wanted.on_calendar)
+        except schedule.ScheduleError as error:
+            errors["on_calendar"] = f"systemd cannot read it: {error}"
+    if errors:
+        return _schedule_answer(await _schedule_context(request, scope, form=form, errors={
+            field: [message] for field, message in errors.items()}))
+    try:
+        state = await update_schedule.turn_on(the_scope, wanted, confirmed=request.POST.get("confirmed") == "1")
+    except install.NeedsConfirmation as refusal:
+        return _schedule_answer(await _schedule_context(request, scope, form=form,
+                                                        needs_confirmation=refusal.planned))
+    except (schedule.ScheduleError, SystemdError, OSError) as error:
+        await audit.arecord(user, "autoupdate-schedule", scope=scope, target=schedule.TIMER, result="failed",
+                            detail=str(error))
+        return _schedule_answer(await _schedule_context(request, scope, form=form, error=str(error)))
+    await audit.arecord(user, "autoupdate-schedule", scope=scope, target=schedule.TIMER,
+                        detail=f"OnCalendar={wanted.on_calendar} RandomizedDelaySec={wanted.randomized_delay}")
+    return _schedule_answer(await _schedule_context(request, scope, state=state, message=(
+        f"Automatic updates are on: {wanted.on_calendar}.")))
+
+
+@require_POST
+@operator_required("autoupdate-schedule-off")
+async def schedule_off(request, scope):
+    check_scope(scope)
+    user = await request.auser()
+    try:
+        state = await update_schedule.turn_off(scopes.get_scope(scope))
+    except (install.NotOurs, SystemdError, OSError) as error:
+        await audit.arecord(user, "autoupdate-schedule-off", scope=scope, target=schedule.TIMER, result="refused",
+                            detail=str(error))
+        return _schedule_answer(await _schedule_context(request, scope, error=str(error)))
+    await audit.arecord(user, "autoupdate-schedule-off", scope=scope, target=schedule.TIMER)
+    return _schedule_answer(await _schedule_context(request, scope, state=state,
+                                                    message="Automatic updates are off."))
+
+
+@require_POST
+@operator_required("autoupdate-schedule-run")
+async def schedule_run(request, scope):
+    check_scope(scope)
+    user = await request.auser()
+    try:
+        message = await update_schedule.run_now(scopes.get_scope(scope))
+    except SystemdError as error:
+        await audit.arecord(user, "autoupdate-schedule-run", scope=scope, target=schedule.SERVICE,
+                            result="failed", detail=str(error))
+        return _schedule_answer(await _schedule_context(request, scope, error=str(error)))
+    await audit.arecord(user, "autoupdate-schedule-run", scope=scope, target=schedule.SERVICE, detail=message)
+    return _schedule_answer(await _schedule_context(request, scope, message=message))
+
+
+async def schedule_preview(request, scope):
+    """When a calendar expression next elapses, in systemd's words (as it is typed)."""
+    check_scope(scope)
+    calendar = " ".join((request.GET.get("on_calendar") or "").split())
+    if not calendar:
+        return HttpResponse("")
+    try:
+        text = f"next: {await update_schedule.next_elapse(calendar)}"
+    except schedule.ScheduleError as error:
+        return HttpResponse(format_html('<span class="error" data-valid="0">{}</span>', str(error)))
+    return HttpResponse(format_html('<span data-valid="1">{}</span>', text))
 
 
 async def updates_tables(request, scope):
@@ -102,4 +196,8 @@ urlpatterns = [
     path("check/", _job_view(updates.CHECK), name="updates-check"),
     path("update/", _job_view(updates.UPDATE), name="updates-update"),
     path("history/<int:record_id>/rollback/", roll_back, name="updates-rollback"),
+    path("schedule/", schedule_save, name="updates-schedule"),
+    path("schedule/off/", schedule_off, name="updates-schedule-off"),
+    path("schedule/run/", schedule_run, name="updates-schedule-run"),
+    path("schedule/preview/", schedule_preview, name="updates-schedule-preview"),
 ]

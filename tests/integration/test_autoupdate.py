@@ -4,8 +4,11 @@ updated (its unit restarts on v2), rolled back by hand (v1 again); a bad v2 is
 rolled back on its own; the local policy follows a new local tag."""
 import base64
 import json
+import os
 import secrets
+import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -300,3 +303,45 @@ async def test_a_registry_that_wants_credentials_gets_those_of_the_authfile_labe
         missing = await updates.check("user", await _candidate(name), tls_verify=False)
         assert missing.result == autoupdate.FAILED and "does not exist" in missing.message, missing
         assert _version(name) == "2"
+
+
+async def test_the_timers_service_updates_and_keeps_the_history_in_podhouses_database(
+        prefix, images, user_scope, tmp_path, monkeypatch):
+    """What the schedule runs, run by systemd for real: `manage.py autoupdate` in the
+    timer's service updates a local-policy container and writes its record into the
+    database the server uses (here a file of the test's, passed through the
+    service's environment file)."""
+    from dashboard import update_schedule
+    from dashboard.systemd import manager_for
+    from engine.units.schedule import SERVICE, Schedule
+
+    database = tmp_path / "podhouse.sqlite3"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    migrate = subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], capture_output=True, text=True,
+                             env={**os.environ})
+    assert migrate.returncode == 0, migrate.stderr
+    name = f"{prefix}-timer"
+    reference = f"localhost/{prefix}-app:latest"
+    v1_tag, v1 = images.build("1")
+    podman("tag", v1, reference)
+    await _service(user_scope, name, reference, "local")
+    v2_tag, v2 = images.build("2")
+    podman("tag", v2, reference)
+    # the service updates every container that takes part: only this one may
+    others = [c.name for c in await updates.read_candidates("user") if c.can_update and c.name != name]
+    assert not others, f"other containers take part in auto-update here, remove them first: {others}"
+    try:
+        await update_schedule.turn_on(user_scope, Schedule("*-01-01 00:00:00", 0))
+        async with manager_for(user_scope) as manager:
+            job = await manager.start(SERVICE)
+        assert job.ok, job.message
+        assert _version(name) == "2" and autoupdate.same_image(_image_of(name), v2)
+        state = await update_schedule.read_state(user_scope)
+        assert state.last_result == "worked", state
+        with sqlite3.connect(database) as db:
+            rows = db.execute("SELECT container, outcome, username FROM dashboard_updaterecord").fetchall()
+        assert rows == [(name, autoupdate.UPDATED, "auto-update timer")]
+        journal = await services.journal_lines(user_scope, SERVICE, lines=200)
+        assert any(f"{name}: updated:" in line for line in journal), journal
+    finally:
+        await update_schedule.turn_off(user_scope)
