@@ -114,8 +114,12 @@ async def turn_on(scope: Scope, wanted: Schedule, confirmed: bool = False) -> Sc
 
 
 async def turn_off(scope: Scope) -> ScheduleState:
-    """Stop and disable the timer, then take its files away (not a foreign file)."""
+    """Stop and disable the timer, then take its files away.  A file of that name
+    Podhouse did not write is someone else's timer: refused before anything stops."""
     paths = [scope.unit_dir / TIMER, scope.unit_dir / SERVICE]
+    foreign = [str(p) for p in paths if p.exists() and marker_state(p.read_text()) == "foreign"]
+    if foreign:
+        raise install.NotOurs("not written by Podhouse, left in place and running: " + ", ".join(foreign))
     async with manager_for(scope) as manager:
         for unit in (TIMER, SERVICE):
             try:

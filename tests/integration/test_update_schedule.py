@@ -71,3 +71,19 @@ async def test_a_foreign_timer_is_replaced_only_after_confirmation(scope):
     assert backup.read_text() == "[Timer]\nOnCalendar=hourly\n"
     backup.unlink()
 
+
+
+async def test_someone_elses_timer_of_that_name_is_not_stopped_or_removed(scope):
+    foreign = scope.unit_dir / TIMER
+    foreign.parent.mkdir(parents=True, exist_ok=True)
+    foreign.write_text("[Timer]\nOnCalendar=hourly\n[Install]\nWantedBy=timers.target\n")
+    (scope.unit_dir / SERVICE).write_text("[Service]\nType=oneshot\nExecStart=/bin/true\n")
+    async with manager_for(scope) as manager:
+        await manager.daemon_reload()
+        assert (await manager.start(TIMER)).ok
+    with pytest.raises(install.NotOurs):
+        await update_schedule.turn_off(scope)
+    assert foreign.exists()
+    async with manager_for(scope) as manager:
+        assert await manager.active_state(TIMER) == "active"
+        await manager.stop(TIMER)
