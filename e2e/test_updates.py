@@ -11,16 +11,9 @@ import pytest
 from dashboard import scopes, services
 from e2e.conftest import VIEWER, log_in
 from tests.integration.local_registry import LocalRegistry
+from tests.podman_cli import BUSYBOX, podman
 
 pytestmark = pytest.mark.e2e
-
-BUSYBOX = "localhost/busybox:latest"
-
-
-def podman(*args: str) -> str:
-    done = subprocess.run(["podman", *args], capture_output=True, text=True)
-    assert done.returncode == 0, f"podman {' '.join(args)}: {done.stderr}"
-    return done.stdout.strip()
 
 
 def in_thread(coroutine):

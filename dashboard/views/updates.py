@@ -93,35 +93,31 @@ async def schedule_save(request, scope):
         f"Automatic updates are on: {wanted.on_calendar}.")))
 
 
-@require_POST
-@operator_required("autoupdate-schedule-off")
-async def schedule_off(request, scope):
-    check_scope(scope)
-    user = await request.auser()
-    try:
-        state = await update_schedule.turn_off(scopes.get_scope(scope))
-    except (install.NotOurs, SystemdError, OSError) as error:
-        await audit.arecord(user, "autoupdate-schedule-off", scope=scope, target=schedule.TIMER, result="refused",
-                            detail=str(error))
-        return _schedule_answer(await _schedule_context(request, scope, error=str(error)))
-    await audit.arecord(user, "autoupdate-schedule-off", scope=scope, target=schedule.TIMER)
-    return _schedule_answer(await _schedule_context(request, scope, state=state,
-                                                    message="Automatic updates are off."))
+def _schedule_action(action: str, target: str, call, refusals: tuple, say):
+    """A POST that acts on the timer through `call(scope)`, answered with the section
+    again and the outcome in words (`say(result)`), audited either way."""
+    @require_POST
+    @operator_required(action)
+    async def view(request, scope):
+        check_scope(scope)
+        user = await request.auser()
+        try:
+            result = await call(scopes.get_scope(scope))
+        except refusals as error:
+            await audit.arecord(user, action, scope=scope, target=target, result="refused", detail=str(error))
+            return _schedule_answer(await _schedule_context(request, scope, error=str(error)))
+        message = say(result)
+        await audit.arecord(user, action, scope=scope, target=target, detail=message)
+        return _schedule_answer(await _schedule_context(request, scope, message=message))
+
+    view.__name__ = action.replace("-", "_")
+    return view
 
 
-@require_POST
-@operator_required("autoupdate-schedule-run")
-async def schedule_run(request, scope):
-    check_scope(scope)
-    user = await request.auser()
-    try:
-        message = await update_schedule.run_now(scopes.get_scope(scope))
-    except SystemdError as error:
-        await audit.arecord(user, "autoupdate-schedule-run", scope=scope, target=schedule.SERVICE,
-                            result="failed", detail=str(error))
-        return _schedule_answer(await _schedule_context(request, scope, error=str(error)))
-    await audit.arecord(user, "autoupdate-schedule-run", scope=scope, target=schedule.SERVICE, detail=message)
-    return _schedule_answer(await _schedule_context(request, scope, message=message))
+schedule_off = _schedule_action("autoupdate-schedule-off", schedule.TIMER, update_schedule.turn_off,
+                                (install.NotOurs, SystemdError, OSError), lambda state: "Automatic updates are off.")
+schedule_run = _schedule_action("autoupdate-schedule-run", schedule.SERVICE, update_schedule.run_now,
+                                (SystemdError,), lambda message: message)
 
 
 async def schedule_preview(request, scope):

@@ -21,10 +21,10 @@ from engine.podman import PodmanClient
 from engine.units import formats, install
 from engine.units.options import UnitOptions
 from engine.units.spec import container_spec, pod_spec
+from tests.podman_cli import BUSYBOX, podman
 
 pytestmark = pytest.mark.integration
 
-BUSYBOX = "localhost/busybox:latest"
 SLEEP = ["sleep", "100000"]
 TRICKY_ENV = {"SPACES": "a b  c", "PERCENT": "100% %n %%", "DOLLAR": "$HOME ${HOME} $$", "QUOTES": "\"d\" 'e'",
               "BACKSLASH": "c:\\dir\\", "NEWLINE": "one\ntwo", "TAB": "a\tb", "UNICODE": "héllo wörld ✓",
@@ -34,12 +34,6 @@ TRICKY_ENV = {"SPACES": "a b  c", "PERCENT": "100% %n %%", "DOLLAR": "$HOME ${HO
 # restarting them meanwhile), then stop the units.
 FAST = {"wanted_by": "default.target", "stop_timeout": 1, "restart_sec": 60}
 TRICKY_WORDS = ["x y", "100%", "$HOME", "${X}", "'q'", '"dq"', "back\\slash", "tab\there", "new\nline", "ü", "#"]
-
-
-def podman(*args: str) -> str:
-    done = subprocess.run(["podman", *args], capture_output=True, text=True)
-    assert done.returncode == 0, f"podman {' '.join(args)}: {done.stderr}"
-    return done.stdout.strip()
 
 
 def cli_cases(p: str, image: str) -> dict[str, list[str]]:

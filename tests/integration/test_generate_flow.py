@@ -12,17 +12,11 @@ from dashboard import services
 from dashboard.systemd import manager_for
 from engine.units import install
 from engine.units.options import InvalidOptions
+from tests.podman_cli import BUSYBOX, podman
 
 pytestmark = pytest.mark.integration
 
-BUSYBOX = "localhost/busybox:latest"
 FAST = {"stop_timeout": "0"}
-
-
-def podman(*args: str) -> str:
-    done = subprocess.run(["podman", *args], capture_output=True, text=True)
-    assert done.returncode == 0, f"podman {' '.join(args)}: {done.stderr}"
-    return done.stdout.strip()
 
 
 @pytest_asyncio.fixture

@@ -8,16 +8,9 @@ import pytest
 from engine import registry
 from engine.registry import Platform, RegistryError
 from tests.integration.local_registry import LocalRegistry
+from tests.podman_cli import BUSYBOX, podman
 
 pytestmark = pytest.mark.integration
-
-BUSYBOX = "localhost/busybox:latest"
-
-
-def podman(*args: str) -> str:
-    done = subprocess.run(["podman", *args], capture_output=True, text=True)
-    assert done.returncode == 0, f"podman {' '.join(args)}: {done.stderr}"
-    return done.stdout.strip()
 
 
 @pytest.fixture
