@@ -56,12 +56,23 @@ async def _nothing(message: str) -> None:
     pass
 
 
-def _registry_credentials(scope_name: str, candidate: Candidate) -> tuple[str, str] | None:
-    """The credentials podman would use for the candidate's registry: from the
-    container's authfile label, else from podman's default auth files."""
+def _registry_credentials(scope_name: str, candidate: Candidate, reference: str = "") -> tuple[str, str] | None:
+    """The credentials podman would use for the registry asked: from the container's
+    authfile label, else from podman's default auth files."""
     env = available_scopes()[scope_name].child_env()
-    ref = registry.parse_reference(candidate.reference)
+    ref = registry.parse_reference(reference or candidate.reference)
     return registry.credentials_for(ref, registry.auth_file_paths(env, explicit=candidate.authfile))
+
+
+def _where_to_ask(scope_name: str, candidate: Candidate, tls_verify: bool) -> tuple[str, bool]:
+    """The reference to ask for and whether with TLS checked, as registries.conf
+    says (a blocked registry is refused in words)."""
+    env = available_scopes()[scope_name].child_env()
+    asked, rule = registry.resolve(candidate.reference,
+                                   registry.read_rules(registry.registries_conf_paths(env)))
+    if rule and rule.blocked:
+        raise registry.RegistryError(f"{rule.prefix} is blocked in registries.conf")
+    return asked, tls_verify and not (rule and rule.insecure)
 
 
 async def _registry_check(scope_name: str, candidate: Candidate, say, tls_verify: bool) -> Outcome:
@@ -73,9 +84,11 @@ async def _registry_check(scope_name: str, candidate: Candidate, say, tls_verify
         local = {}
     platform = registry.Platform(local.get("Os") or "linux", local.get("Architecture") or "amd64",
                                  local.get("Variant") or "")
-    await say(f"asking {registry.parse_reference(candidate.reference).registry} for {candidate.reference}")
-    remote = await registry.manifest_digest(candidate.reference, platform=platform, tls_verify=tls_verify,
-                                            creds=_registry_credentials(scope_name, candidate))
+    asked, verify = _where_to_ask(scope_name, candidate, tls_verify)
+    await say(f"asking {registry.parse_reference(asked).registry} for {asked}"
+              + ("" if verify else " (without TLS checks)"))
+    remote = await registry.manifest_digest(asked, platform=platform, tls_verify=verify,
+                                            creds=_registry_credentials(scope_name, candidate, asked))
     if remote in registry.local_digests(local):
         return Outcome(candidate.name, candidate.unit, autoupdate.UP_TO_DATE,
                        f"{candidate.reference} is still {short_digest(remote)} on the registry, the image "

@@ -8,6 +8,9 @@ stores and compares that entry's digest.
 Credentials come from a containers-auth.json(5) file, the way podman looks for it;
 the registry's Bearer-token or Basic challenge is answered with them (or
 anonymously).  Credential helpers (credHelpers, credsStore) are not run.
+containers-registries.conf(5) decides where a reference is asked (a prefix
+rewritten to its location), whether without TLS (insecure) or not at all
+(blocked); its mirrors are not followed.
 
 No Django here; the only I/O is the registry's HTTP and reading the auth file.
 """
@@ -19,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -156,6 +160,89 @@ def registry_auth_header(creds: tuple[str, str]) -> str:
     """Podman's X-Registry-Auth value: URL-safe base64 of the auth config's JSON."""
     body = json.dumps({"username": creds[0], "password": creds[1]}).encode()
     return base64.urlsafe_b64encode(body).decode()
+
+
+# -- registries.conf: where a reference is asked, and how ---------------------------
+
+@dataclass(frozen=True)
+class RegistryRule:
+    """One [[registry]] table of containers-registries.conf(5) (mirrors not followed)."""
+
+    prefix: str
+    location: str = ""
+    insecure: bool = False
+    blocked: bool = False
+
+
+def registries_conf_paths(environ: Mapping[str, str] = os.environ, etc: Path = Path("/etc/containers")) -> list[Path]:
+    """The files podman reads, in order (later ones win for the same prefix): the
+    main file (CONTAINERS_REGISTRIES_CONF, else the user's, which then replaces the
+    system's, else the system's), then the system's and the user's drop-ins."""
+    home = environ.get("HOME", "")
+    config = Path(environ.get("XDG_CONFIG_HOME") or f"{home}/.config") / "containers" if (
+        environ.get("XDG_CONFIG_HOME") or home) else None
+    user_main = config / "registries.conf" if config else None
+    if environ.get("CONTAINERS_REGISTRIES_CONF"):
+        main = Path(environ["CONTAINERS_REGISTRIES_CONF"])
+    elif user_main and user_main.exists():
+        main = user_main
+    else:
+        main = etc / "registries.conf"
+    dropins = sorted((etc / "registries.conf.d").glob("*.conf"))
+    if config:
+        dropins += sorted((config / "registries.conf.d").glob("*.conf"))
+    return [main, *dropins]
+
+
+def rules_in(data: Mapping[str, object]) -> list[RegistryRule]:
+    """The rules of one parsed registries.conf (version 2 tables, and version 1's
+    [registries.insecure] / [registries.block] lists)."""
+    rules = []
+    for table in data.get("registry") or []:
+        if not isinstance(table, dict):
+            continue
+        location = str(table.get("location") or "")
+        prefix = str(table.get("prefix") or location)
+        if prefix:
+            rules.append(RegistryRule(prefix, location, bool(table.get("insecure")), bool(table.get("blocked"))))
+    old = data.get("registries") if isinstance(data.get("registries"), dict) else {}
+    for key, flag in (("insecure", "insecure"), ("block", "blocked")):
+        for host in ((old.get(key) or {}).get("registries") or []) if isinstance(old.get(key), dict) else []:
+            rules.append(RegistryRule(str(host), str(host), **{flag: True}))
+    return rules
+
+
+def read_rules(paths: list[Path]) -> list[RegistryRule]:
+    rules: dict[str, RegistryRule] = {}
+    for path in paths:
+        try:
+            data = tomllib.loads(path.read_text())
+        except FileNotFoundError:
+            continue
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise RegistryError(f"cannot read {path}: {error}")
+        for rule in rules_in(data):
+            rules[rule.prefix] = rule  # a later file's rule for the same prefix wins
+    return list(rules.values())
+
+
+def _matches(reference: str, prefix: str) -> bool:
+    if prefix.startswith("*."):
+        host = reference.split("/", 1)[0]
+        return host.endswith(prefix[1:])
+    return reference == prefix or (reference.startswith(prefix) and reference[len(prefix)] in "/:@")
+
+
+def resolve(reference: str, rules: list[RegistryRule]) -> tuple[str, RegistryRule | None]:
+    """The reference podman would pull (the longest matching prefix rewritten to its
+    location) and the rule that decided it."""
+    matching = [r for r in rules if _matches(reference, r.prefix)]
+    if not matching:
+        return reference, None
+    rule = max(matching, key=lambda r: len(r.prefix))
+    if rule.location and not rule.prefix.startswith("*."):
+        return rule.location + reference[len(rule.prefix):], rule
+    return reference, rule
 
 
 # -- the registry's answer -----------------------------------------------------------

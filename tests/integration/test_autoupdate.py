@@ -343,3 +343,28 @@ async def test_the_timers_service_updates_and_keeps_the_history_in_podhouses_dat
         assert any(f"{name}: updated:" in line for line in journal), journal
     finally:
         await update_schedule.turn_off(user_scope)
+
+
+async def test_registries_conf_says_which_registry_goes_without_tls_and_which_is_blocked(
+        prefix, images, registry, user_scope, tmp_path, monkeypatch):
+    name = f"{prefix}-conf"
+    await _registry_service(user_scope, images, registry, prefix, name)
+    candidate = await _candidate(name)
+    conf = tmp_path / "registries.conf"
+    monkeypatch.setenv("CONTAINERS_REGISTRIES_CONF", str(conf))
+    conf.write_text("")
+    plain = await updates.check("user", candidate)  # TLS checked: the loopback registry speaks plain HTTP
+    assert plain.result == autoupdate.FAILED and "cannot reach" in plain.message, plain
+    conf.write_text(f'[[registry]]\nlocation = "{registry.address}"\ninsecure = true\n')
+    said = []
+
+    async def say(line):
+        said.append(line)
+
+    assert (await updates.check("user", candidate, say)).result == autoupdate.UP_TO_DATE
+    assert any("without TLS checks" in line for line in said), said
+    conf.write_text(f'[[registry]]\nlocation = "{registry.address}"\nblocked = true\n')
+    registry.requests.clear()
+    blocked = await updates.check("user", candidate, tls_verify=False)
+    assert blocked.result == autoupdate.FAILED and "blocked in registries.conf" in blocked.message, blocked
+    assert registry.requests == []  # not even asked

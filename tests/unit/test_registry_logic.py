@@ -110,3 +110,79 @@ def test_local_digests_come_from_digest_and_repo_digests():
     image = {"Digest": "sha256:aa", "RepoDigests": ["quay.io/x@sha256:bb", "quay.io/x@sha256:aa"]}
     assert registry.local_digests(image) == {"sha256:aa", "sha256:bb"}
     assert registry.local_digests({}) == set()
+
+
+def _rules(text: str):
+    import tomllib
+
+    return registry.rules_in(tomllib.loads(text))
+
+
+def test_registries_conf_decides_where_and_how_a_reference_is_asked():
+    rules = _rules("""
+[[registry]]
+location = "registry.lan:5000"
+insecure = true
+
+[[registry]]
+prefix = "example.com/team"
+location = "mirror.lan/team-copy"
+
+[[registry]]
+prefix = "example.com/team/secret"
+blocked = true
+location = "example.com/team/secret"
+
+[[registry]]
+prefix = "*.corp.example"
+insecure = true
+""")
+    asked, rule = registry.resolve("registry.lan:5000/app:1", rules)
+    assert asked == "registry.lan:5000/app:1" and rule.insecure
+    asked, rule = registry.resolve("example.com/team/app:2", rules)
+    assert asked == "mirror.lan/team-copy/app:2" and not rule.insecure
+    assert registry.resolve("example.com/team/secret:1", rules)[1].blocked
+    # the longest prefix wins, and a prefix matches whole path components only
+    assert registry.resolve("example.com/teamwork/app:1", rules) == ("example.com/teamwork/app:1", None)
+    asked, rule = registry.resolve("git.corp.example/x/y:1", rules)
+    assert asked == "git.corp.example/x/y:1" and rule.insecure
+    assert registry.resolve("docker.io/library/nginx:1", rules) == ("docker.io/library/nginx:1", None)
+
+
+def test_version_1_lists_still_count():
+    rules = _rules("""
+[registries.insecure]
+registries = ["old.lan:5000"]
+[registries.block]
+registries = ["bad.example"]
+""")
+    assert registry.resolve("old.lan:5000/a:1", rules)[1].insecure
+    assert registry.resolve("bad.example/a:1", rules)[1].blocked
+
+
+def test_registries_conf_files_are_found_as_podman_finds_them(tmp_path):
+    etc = tmp_path / "etc"
+    (etc / "registries.conf.d").mkdir(parents=True)
+    (etc / "registries.conf.d" / "10-a.conf").write_text("")
+    home = tmp_path / "home"
+    assert registry.registries_conf_paths({"HOME": str(home)}, etc) == [
+        etc / "registries.conf", etc / "registries.conf.d" / "10-a.conf"]
+    user = home / ".config" / "containers"
+    (user / "registries.conf.d").mkdir(parents=True)
+    (user / "registries.conf").write_text("")
+    (user / "registries.conf.d" / "5-b.conf").write_text("")
+    assert registry.registries_conf_paths({"HOME": str(home)}, etc) == [
+        user / "registries.conf", etc / "registries.conf.d" / "10-a.conf", user / "registries.conf.d" / "5-b.conf"]
+    assert registry.registries_conf_paths({"HOME": str(home), "CONTAINERS_REGISTRIES_CONF": "/x.conf"}, etc)[0] == \
+        registry.Path("/x.conf")
+
+
+def test_a_later_file_wins_and_a_broken_one_is_named(tmp_path):
+    first, second = tmp_path / "a.conf", tmp_path / "b.conf"
+    first.write_text('[[registry]]\nlocation = "r.lan"\ninsecure = true\n')
+    second.write_text('[[registry]]\nlocation = "r.lan"\nblocked = true\n')
+    (rule,) = registry.read_rules([first, second, tmp_path / "absent.conf"])
+    assert rule.blocked and not rule.insecure
+    second.write_text("[[registry]\n")
+    with pytest.raises(RegistryError, match="b.conf"):
+        registry.read_rules([first, second])
