@@ -45,8 +45,10 @@ websocket_urlpatterns += [
     path("ws/overview/<str:scope>/", OverviewConsumer.as_asgi()),
 ]
 
-from dashboard.consumers.updates import UpdateProgressConsumer  # noqa: E402
+from dashboard.consumers.updates import ScheduleStateConsumer, UpdateProgressConsumer  # noqa: E402
 
 websocket_urlpatterns += [
+    # before the jobs' route, which would take "schedule" for a job id
+    path("ws/updates/<str:scope>/schedule/", ScheduleStateConsumer.as_asgi()),
     path("ws/updates/<str:scope>/<str:job>/", UpdateProgressConsumer.as_asgi()),
 ]

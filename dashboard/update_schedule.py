@@ -173,7 +173,10 @@ async def read_state(scope: Scope) -> ScheduleState:
         status = service.get("ExecMainStatus")
         if result != "success" and status:
             words += f", exit status {status}"
+    # the timer's last trigger, or a later start by hand ("Run now", systemctl start)
+    last_run = max(filter(None, (_when(timer.get("LastTriggerUSec")), _when(service.get("ExecMainStartTimestamp")))),
+                   default=None)
     return ScheduleState(
         True, wanted, enabled=timer.get("UnitFileState", ""), active=timer.get("ActiveState", ""),
-        next_run=_when(timer.get("NextElapseUSecRealtime")), last_run=_when(timer.get("LastTriggerUSec")),
+        next_run=_when(timer.get("NextElapseUSecRealtime")), last_run=last_run,
         service_state=service.get("ActiveState", ""), last_result=words, edited=edited)

@@ -153,6 +153,7 @@ def test_automatic_updates_are_turned_on_with_systemds_words_and_off_again(opera
         assert "systemd cannot read it" in page.inner_text(".field-error[data-field=on_calendar]")
         assert not timer.exists()  # nothing written
 
+        settled(page, "#update-schedule")
         page.fill("#schedule-on-calendar", "Sun 04:00")
         page.wait_for_selector("#schedule-preview [data-valid='1']")
         assert page.inner_text("#schedule-preview").startswith("next: Sun ")
@@ -166,12 +167,26 @@ def test_automatic_updates_are_turned_on_with_systemds_words_and_off_again(opera
         assert page.input_value("#schedule-on-calendar") == "Sun 04:00"
         assert page.input_value("#schedule-delay") == "60"
 
+        # a run started outside the page (here: systemctl) shows up by itself
+        page.wait_for_selector("#update-schedule[data-live='open']")
+        run = subprocess.run(["systemctl", "--user", "start", "podhouse-auto-update.service"],
+                             capture_output=True, text=True, env=scope.child_env())
+        assert run.returncode == 0, run.stderr
+        page.wait_for_selector("#schedule-last-result[data-result='worked']", timeout=30_000)
+
         page.click("#schedule-off-button")
         page.wait_for_selector("#update-schedule[data-installed='0']")
         assert "Automatic updates are off" in page.inner_text("#schedule-message")
         assert not timer.exists()
     finally:
         in_thread(_turn_off(scope))
+
+
+def settled(page, selector: str) -> None:
+    """Wait until htmx has processed a swapped-in element: it adds its listeners in
+    the settle step, ~20 ms after the element is in the page (class htmx-added until
+    then); typing into it before that is not seen by htmx."""
+    page.wait_for_selector(f"{selector}:not(.htmx-added)")
 
 
 async def _turn_off(scope):

@@ -1,8 +1,30 @@
-"""The progress of a check or an update of containers (dashboard.updates)."""
-from dashboard import updates
+"""The progress of a check or an update of containers (dashboard.updates), and the
+state of the auto-update schedule (dashboard.update_schedule), live."""
+from django.template.loader import render_to_string
+
+from dashboard import unit_watch, update_schedule, updates
 from dashboard.consumers.progress import JobProgressConsumer
+from dashboard.consumers.units import UnitWatchConsumer
+from engine.units.schedule import SERVICE, TIMER
 
 
 class UpdateProgressConsumer(JobProgressConsumer):
     jobs = updates.jobs
     template = "updates/_step.html"
+
+
+class ScheduleStateConsumer(UnitWatchConsumer):
+    """When the timer or its service changes (a run starts or ends, the timer is
+    re-armed), the schedule's status paragraph is read again and sent out of band."""
+
+    def watch_groups(self):
+        return [unit_watch.unit_group(self.unit_scope.name, unit) for unit in (TIMER, SERVICE)]
+
+    async def catch_up(self, rows):
+        if TIMER not in rows and SERVICE not in rows:
+            return
+        state = await update_schedule.read_state(self.unit_scope)
+        if not state.installed:
+            return
+        await self.send(text_data=render_to_string("updates/_schedule_status.html", {
+            "scope": self.unit_scope.name, "state": state, "timer": TIMER, "service": SERVICE, "oob": True}))
