@@ -20,7 +20,7 @@ from dashboard.scopes import Scope
 from dashboard.systemd import SERVICE_RESULT_REASONS, SystemdError, manager_for
 from engine.units import install, schedule
 from engine.units.generated import marker_state
-from engine.units.schedule import SERVICE, TIMER, Schedule, ScheduleError
+from engine.units.schedule import SERVICE, TIMER, CalendarError, Schedule
 
 # What the service takes from Podhouse's environment, so that it reads the same
 # database and state as the server.
@@ -45,7 +45,7 @@ class ScheduleState:
 
 async def next_elapse(calendar: str) -> str:
     """systemd's own reading of the expression: its next elapse, in its words.
-    Raises ScheduleError with systemd's message when it cannot parse it."""
+    Raises CalendarError with systemd's message when it cannot parse it."""
     process = await asyncio.create_subprocess_exec(
         "systemd-analyze", "calendar", "--", calendar,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
@@ -54,9 +54,9 @@ async def next_elapse(calendar: str) -> str:
     except asyncio.TimeoutError:
         process.kill()
         await process.wait()
-        raise ScheduleError("systemd-analyze did not answer")
+        raise CalendarError("systemd-analyze did not answer")
     if process.returncode != 0:
-        raise ScheduleError(err.decode(errors="replace").strip() or f"systemd cannot read {calendar!r}")
+        raise CalendarError(err.decode(errors="replace").strip() or f"systemd cannot read {calendar!r}")
     for line in out.decode(errors="replace").splitlines():
         key, _, value = line.strip().partition(":")
         if key == "Next elapse":
@@ -83,10 +83,9 @@ def planned(scope: Scope, wanted: Schedule) -> list[install.PlannedFile]:
     return install.plan(files, {"unit": scope.unit_dir})
 
 
-def _write_environment(scope: Scope) -> None:
+def _write_environment(scope: Scope, text: str) -> None:
     """Only its owner may read it (a database URL can hold a password)."""
     path = environment_file(scope)
-    text = schedule.environment_file_text(_environment(scope))
     temporary = path.with_name(f".{path.name}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -95,13 +94,13 @@ def _write_environment(scope: Scope) -> None:
 
 
 async def turn_on(scope: Scope, wanted: Schedule, confirmed: bool = False) -> ScheduleState:
-    """Check the calendar with systemd, write the units (NeedsConfirmation writes
-    nothing), reload, enable and (re)start the timer."""
+    """Check the calendar with systemd (CalendarError), write the units
+    (NeedsConfirmation writes nothing), reload, enable and (re)start the timer."""
     await next_elapse(wanted.on_calendar)
     plan = planned(scope, wanted)
-    schedule.environment_file_text(_environment(scope))  # its ScheduleError before any write
+    environment = schedule.environment_file_text(_environment(scope))  # its ScheduleError before any write
     install.install(plan, confirmed=confirmed)
-    _write_environment(scope)
+    _write_environment(scope, environment)
     async with manager_for(scope) as manager:
         await manager.daemon_reload()
         enabled = await manager.enable(TIMER)

@@ -56,18 +56,21 @@ async def _nothing(message: str) -> None:
     pass
 
 
-def _registry_credentials(scope_name: str, candidate: Candidate, reference: str = "") -> tuple[str, str] | None:
+def _registry_env(scope_name: str) -> dict[str, str]:
+    """The environment podman's auth and registries files are looked up in."""
+    return available_scopes()[scope_name].child_env()
+
+
+def _registry_credentials(env, candidate: Candidate, reference: str = "") -> tuple[str, str] | None:
     """The credentials podman would use for the registry asked: from the container's
     authfile label, else from podman's default auth files."""
-    env = available_scopes()[scope_name].child_env()
     ref = registry.parse_reference(reference or candidate.reference)
     return registry.credentials_for(ref, registry.auth_file_paths(env, explicit=candidate.authfile))
 
 
-def _where_to_ask(scope_name: str, candidate: Candidate, tls_verify: bool) -> tuple[str, bool]:
+def _where_to_ask(env, candidate: Candidate, tls_verify: bool) -> tuple[str, bool]:
     """The reference to ask for and whether with TLS checked, as registries.conf
     says (a blocked registry is refused in words)."""
-    env = available_scopes()[scope_name].child_env()
     asked, rule = registry.resolve(candidate.reference,
                                    registry.read_rules(registry.registries_conf_paths(env)))
     if rule and rule.blocked:
@@ -84,11 +87,12 @@ async def _registry_check(scope_name: str, candidate: Candidate, say, tls_verify
         local = {}
     platform = registry.Platform(local.get("Os") or "linux", local.get("Architecture") or "amd64",
                                  local.get("Variant") or "")
-    asked, verify = _where_to_ask(scope_name, candidate, tls_verify)
+    env = _registry_env(scope_name)
+    asked, verify = _where_to_ask(env, candidate, tls_verify)
     await say(f"asking {registry.parse_reference(asked).registry} for {asked}"
               + ("" if verify else " (without TLS checks)"))
     remote = await registry.manifest_digest(asked, platform=platform, tls_verify=verify,
-                                            creds=_registry_credentials(scope_name, candidate, asked))
+                                            creds=_registry_credentials(env, candidate, asked))
     if remote in registry.local_digests(local):
         return Outcome(candidate.name, candidate.unit, autoupdate.UP_TO_DATE,
                        f"{candidate.reference} is still {short_digest(remote)} on the registry, the image "
@@ -100,7 +104,7 @@ async def _registry_check(scope_name: str, candidate: Candidate, say, tls_verify
 
 async def pull_new_image(scope_name: str, candidate: Candidate, say=_nothing, tls_verify: bool = True) -> str:
     """Pull the reference again (podman's progress said line by line): the image ID it names now."""
-    creds = _registry_credentials(scope_name, candidate)
+    creds = _registry_credentials(_registry_env(scope_name), candidate)
     image_id = ""
     async for step in client_for(scope_name).pull_image(
             candidate.reference, tls_verify=tls_verify,
@@ -290,16 +294,16 @@ def start(job_id: str, mode: str, scope: Scope, chosen: list[Candidate], user,
 
 
 async def _run(job: ProgressJob, mode: str, scope: Scope, chosen: list[Candidate], user, tls_verify: bool) -> None:
-    counts: dict[str, int] = {}
+    outcomes: list[Outcome] = []
     try:
         for candidate in chosen:
             outcome = await _one(job, mode, scope, candidate, tls_verify)
-            counts[outcome.result] = counts.get(outcome.result, 0) + 1
+            outcomes.append(outcome)
             await _keep(mode, scope, user, candidate, outcome)
     finally:
         # the page is told the job ended, whatever happened
-        summary = ", ".join(f"{n} {result}" for result, n in counts.items()) or "nothing done"
-        await jobs.emit(job, finished=True, message=summary, scope=scope.name)
+        await jobs.emit(job, finished=True, message=autoupdate.summary(outcomes) or "nothing done",
+                        scope=scope.name)
 
 
 async def _keep(mode: str, scope: Scope, user, candidate: Candidate, outcome: Outcome) -> None:

@@ -1,10 +1,10 @@
 """Podman's auto-update rules, as pure logic (podman-auto-update(1)).
 
 A container takes part when its label io.containers.autoupdate names a policy:
-`registry` (the image is pulled again by the reference the container was created
-from; `image` is podman's older name for it) or `local` (the image that reference
-names in local storage is compared).  An update is due when that image's ID is not
-the container's.  Updating restarts the systemd unit named by the label
+`registry` (the registry is asked which manifest the reference the container was
+created from names now, engine.registry; `image` is podman's older name for it)
+or `local` (the image that reference names in local storage is compared).  An
+update is due when that image is not the container's.  Updating restarts the systemd unit named by the label
 PODMAN_SYSTEMD_UNIT, which makes the container again from the reference; when that
 restart fails, the previous image is tagged back and the unit restarted again.
 
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from engine.podman.models import SYSTEMD_UNIT_LABEL, Container
+from engine.registry import fully_qualified
 
 AUTOUPDATE_LABEL = "io.containers.autoupdate"
 # the auth file podman auto-update reads the registry's credentials from
@@ -76,13 +77,6 @@ def update_due(container_image_id: str, available_image_id: str) -> bool:
 def looks_like_image_id(reference: str) -> bool:
     plain = reference.removeprefix("sha256:")
     return len(plain) in (12, 64) and all(c in "0123456789abcdef" for c in plain)
-
-
-def fully_qualified(reference: str) -> bool:
-    """A reference that names its registry (quay.io/podman/stable:latest,
-    localhost/x, 127.0.0.1:5000/x:1): the registry policy needs one."""
-    first, slash, _ = reference.partition("/")
-    return bool(slash) and ("." in first or ":" in first or first == "localhost")
 
 
 def split_reference(reference: str) -> tuple[str, str]:
@@ -172,6 +166,14 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.result in (UP_TO_DATE, DUE, UPDATED)
+
+
+def summary(outcomes: Iterable[Outcome]) -> str:
+    """"1 updated, 2 up to date": how many of each result, in the order first met."""
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.result] = counts.get(outcome.result, 0) + 1
+    return ", ".join(f"{n} {result}" for result, n in counts.items())
 
 
 def restart_worked(job_ok: bool, active_state: str, running_image_id: str, expected_image_id: str) -> bool:

@@ -12,7 +12,8 @@ containers-registries.conf(5) decides where a reference is asked (a prefix
 rewritten to its location), whether without TLS (insecure) or not at all
 (blocked); its mirrors are not followed.
 
-No Django here; the only I/O is the registry's HTTP and reading the auth file.
+No Django here; the only I/O is the registry's HTTP and reading the auth and
+registries.conf files.
 """
 from __future__ import annotations
 
@@ -63,15 +64,18 @@ class RemoteReference:
         return f"/v2/{self.repository}/manifests/{self.tag}"
 
 
-def _names_a_registry(component: str) -> bool:
-    return "." in component or ":" in component or component == "localhost"
+def fully_qualified(reference: str) -> bool:
+    """A reference that names its registry (quay.io/podman/stable:latest,
+    localhost/x, 127.0.0.1:5000/x:1): the registry policy needs one."""
+    first, slash, _ = reference.partition("/")
+    return bool(slash) and ("." in first or ":" in first or first == "localhost")
 
 
 def parse_reference(reference: str) -> RemoteReference:
     """A fully qualified reference (registry/name[:tag][@digest]) split for the API."""
     rest, _, digest = reference.partition("@")
-    first, slash, remainder = rest.partition("/")
-    if not slash or not _names_a_registry(first):
+    first, _, remainder = rest.partition("/")
+    if not fully_qualified(rest):
         raise RegistryError(f"{reference} names no registry (a fully qualified reference is registry/name:tag)")
     repository, tag = remainder, "latest"
     last = remainder.rsplit("/", 1)[-1]

@@ -70,16 +70,14 @@ async def schedule_save(request, scope):
     wanted, errors = schedule.read_schedule(request.POST)
     form = {"on_calendar": request.POST.get("on_calendar", ""), "insecure": request.POST.get("insecure") == "1",
             "randomized_delay": request.POST.get("randomized_delay", "")}
-    if not errors:
-        try:
-            await update_schedule.next_elapse(wanted.on_calendar)
-        except schedule.ScheduleError as error:
-            errors["on_calendar"] = f"systemd cannot read it: {error}"
     if errors:
         return _schedule_answer(await _schedule_context(request, scope, form=form, errors={
             field: [message] for field, message in errors.items()}))
     try:
         state = await update_schedule.turn_on(the_scope, wanted, confirmed=request.POST.get("confirmed") == "1")
+    except schedule.CalendarError as error:  # checked before anything is written
+        return _schedule_answer(await _schedule_context(request, scope, form=form, errors={
+            "on_calendar": [f"systemd cannot read it: {error}"]}))
     except install.NeedsConfirmation as refusal:
         return _schedule_answer(await _schedule_context(request, scope, form=form,
                                                         needs_confirmation=refusal.planned))
@@ -93,9 +91,10 @@ async def schedule_save(request, scope):
         f"Automatic updates are on: {wanted.on_calendar}.")))
 
 
-def _schedule_action(action: str, target: str, call, refusals: tuple, say):
+def _schedule_action(action: str, target: str, call, refusals: tuple, answer):
     """A POST that acts on the timer through `call(scope)`, answered with the section
-    again and the outcome in words (`say(result)`), audited either way."""
+    again; `answer(result)` gives its context: the outcome in words ("message") and
+    the state when the call read it already.  Audited either way."""
     @require_POST
     @operator_required(action)
     async def view(request, scope):
@@ -106,24 +105,25 @@ def _schedule_action(action: str, target: str, call, refusals: tuple, say):
         except refusals as error:
             await audit.arecord(user, action, scope=scope, target=target, result="refused", detail=str(error))
             return _schedule_answer(await _schedule_context(request, scope, error=str(error)))
-        message = say(result)
-        await audit.arecord(user, action, scope=scope, target=target, detail=message)
-        return _schedule_answer(await _schedule_context(request, scope, message=message))
+        extra = answer(result)
+        await audit.arecord(user, action, scope=scope, target=target, detail=extra["message"])
+        return _schedule_answer(await _schedule_context(request, scope, **extra))
 
     view.__name__ = action.replace("-", "_")
     return view
 
 
 schedule_off = _schedule_action("autoupdate-schedule-off", schedule.TIMER, update_schedule.turn_off,
-                                (install.NotOurs, SystemdError, OSError), lambda state: "Automatic updates are off.")
+                                (install.NotOurs, SystemdError, OSError),
+                                lambda state: {"state": state, "message": "Automatic updates are off."})
 schedule_run = _schedule_action("autoupdate-schedule-run", schedule.SERVICE, update_schedule.run_now,
-                                (SystemdError,), lambda message: message)
+                                (SystemdError,), lambda message: {"message": message})
 
 
 async def schedule_preview(request, scope):
     """When a calendar expression next elapses, in systemd's words (as it is typed)."""
     check_scope(scope)
-    calendar = " ".join((request.GET.get("on_calendar") or "").split())
+    calendar = schedule.calendar_text(request.GET.get("on_calendar"))
     if not calendar:
         return HttpResponse("")
     try:

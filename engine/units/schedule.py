@@ -31,6 +31,10 @@ class ScheduleError(ValueError):
     """A schedule systemd would not take, with the reason in words."""
 
 
+class CalendarError(ScheduleError):
+    """systemd cannot read the calendar expression (its own words)."""
+
+
 @dataclass(frozen=True)
 class Schedule:
     on_calendar: str = DEFAULT_CALENDAR
@@ -38,11 +42,16 @@ class Schedule:
     tls_verify: bool = True
 
 
+def calendar_text(raw: str | None) -> str:
+    """A calendar expression as typed, on one line (systemd reads it the same)."""
+    return " ".join((raw or "").split())
+
+
 def read_schedule(form) -> tuple[Schedule, dict[str, str]]:
     """A schedule from the form's words, and a message per field that is wrong
     (the calendar's syntax is systemd's to judge: see dashboard.update_schedule)."""
     errors = {}
-    calendar = " ".join((form.get("on_calendar") or "").split())
+    calendar = calendar_text(form.get("on_calendar"))
     if not calendar:
         errors["on_calendar"] = "Say when, in systemd's words: daily, weekly, Sun 04:00, *-*-* 03:30:00."
     elif len(calendar) > MAX_CALENDAR:

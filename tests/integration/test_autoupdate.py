@@ -18,8 +18,9 @@ import pytest_asyncio
 from dashboard import services, updates
 from dashboard.models import UpdateRecord
 from engine import autoupdate
-from engine.registry import registry_auth_header
 from engine.podman import PodmanClient
+from engine.registry import registry_auth_header
+from tests.integration.cleanup import remove_made
 from tests.integration.local_registry import LocalRegistry
 from tests.podman_cli import BUSYBOX, podman
 
@@ -54,10 +55,7 @@ class Images:
 async def prefix(host_stack, user_scope):
     prefix = f"phu-{secrets.token_hex(3)}"
     yield prefix
-    for service in [s for s in services.podhouse_services(user_scope) if s.startswith(prefix)]:
-        await services.remove(user_scope, service)
-    subprocess.run(["sh", "-c", f"podman rm -f -t 0 $(podman ps -aq --filter name=^{prefix}) >/dev/null 2>&1"],
-                   capture_output=True)
+    await remove_made(user_scope, prefix)
 
 
 @pytest.fixture

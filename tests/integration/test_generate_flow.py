@@ -12,6 +12,7 @@ from dashboard import services
 from dashboard.systemd import manager_for
 from engine.units import install
 from engine.units.options import InvalidOptions
+from tests.integration.cleanup import remove_made
 from tests.podman_cli import BUSYBOX, podman
 
 pytestmark = pytest.mark.integration
@@ -23,11 +24,7 @@ FAST = {"stop_timeout": "0"}
 async def name(host_stack, user_scope):
     prefix = f"phg-{secrets.token_hex(3)}"
     yield prefix
-    for service in [s for s in services.podhouse_services(user_scope) if s.startswith(prefix)]:
-        await services.remove(user_scope, service)
-    subprocess.run(["sh", "-c", f"podman pod rm -f -t 0 $(podman pod ls -q --filter name=^{prefix}) 2>/dev/null; "
-                                f"podman rm -f -t 0 $(podman ps -aq --filter name=^{prefix}) >/dev/null 2>&1"],
-                   capture_output=True)
+    await remove_made(user_scope, prefix)
 
 
 async def _props(scope, unit):

@@ -32,9 +32,6 @@ class Command(BaseCommand):
             self.stdout.flush()
 
         outcomes = asyncio.run(updates.update_scope(chosen, TIMER_USER, say, tls_verify == "true"))
-        counts = {}
-        for outcome in outcomes:
-            counts[outcome.result] = counts.get(outcome.result, 0) + 1
-        self.stdout.write(", ".join(f"{n} {result}" for result, n in counts.items()) or "no container takes part")
-        if any(o.result in (autoupdate.ROLLED_BACK, autoupdate.FAILED) for o in outcomes):
+        self.stdout.write(autoupdate.summary(outcomes) or "no container takes part")
+        if not all(outcome.ok for outcome in outcomes):  # failed or rolled back
             raise SystemExit(1)
