@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from dashboard import hoststack, scopes
+from dashboard.host import hoststack, scopes
 
 
 @pytest.fixture(scope="session")

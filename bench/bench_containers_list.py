@@ -24,7 +24,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 import httpx  # noqa: E402
 
 from bench_logs_latency import live_page  # noqa: E402
-from dashboard import scopes  # noqa: E402
+from dashboard.host import scopes  # noqa: E402
 from engine.podman import PodmanClient  # noqa: E402
 
 BUSYBOX = "localhost/busybox:latest"

@@ -24,7 +24,7 @@ sys.path.insert(0, str(PROJECT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench_generate_enable import figures  # noqa: E402  (this folder is on sys.path)
-from dashboard import hoststack  # noqa: E402
+from dashboard.host import hoststack  # noqa: E402
 from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, OPERATOR, LiveServer, _free_port, log_in  # noqa: E402
 
 

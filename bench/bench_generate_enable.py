@@ -19,7 +19,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
-from dashboard import hoststack, scopes, services  # noqa: E402
+from dashboard import services  # noqa: E402
+from dashboard.host import hoststack, scopes
 
 
 def figures(label: str, times: list[float]) -> str:

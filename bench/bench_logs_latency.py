@@ -22,7 +22,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
-from dashboard import hoststack  # noqa: E402
+from dashboard.host import hoststack  # noqa: E402
 
 TICKER_IMAGE = "localhost/phl-ticker:latest"
 # Prints "seq N SECONDS.NANOSECONDS" (CLOCK_REALTIME, the same clock the browser's

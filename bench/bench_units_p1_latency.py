@@ -27,8 +27,8 @@ sys.path.insert(0, str(BENCH_DIR.parent))
 
 from bench_logs_latency import live_page  # noqa: E402  (daphne + logged-in Chromium)
 
-from dashboard import scopes  # noqa: E402
-from dashboard.systemd import SystemdManager  # noqa: E402
+from dashboard.host import scopes  # noqa: E402
+from dashboard.host.systemd import SystemdManager  # noqa: E402
 
 # Notes, in the page, each state the row takes (rows are replaced by id: look them up).
 RECORDER = """(rowId) => {

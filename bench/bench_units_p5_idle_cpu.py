@@ -26,7 +26,7 @@ sys.path.insert(0, str(BENCH_DIR.parent))
 from bench_logs_latency import live_page  # noqa: E402  (daphne + logged-in Chromium)
 from bench_units_p1_latency import BusThread  # noqa: E402
 
-from dashboard import scopes  # noqa: E402
+from dashboard.host import scopes  # noqa: E402
 
 KINDS = ("service", "socket", "timer", "target")
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -1,5 +1,5 @@
 """Template context every page gets: the navigation and the current scope."""
-from dashboard import scopes
+from dashboard.host import scopes
 from dashboard.permissions import can_operate
 
 NAVIGATION = [

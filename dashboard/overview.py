@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dashboard.systemd import UnitRow
+from dashboard.host.systemd import UnitRow
 from engine.podman import Container, Image, Pod
 
 

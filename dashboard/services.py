@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from dashboard import hoststack, journal
-from dashboard.podman_clients import client_for
-from dashboard.quadlet_provision import QUADLET
-from dashboard.scopes import Scope
-from dashboard.systemd import SystemdError, manager_for
+from dashboard.host import hoststack, journal
+from dashboard.host.podman_clients import client_for
+from dashboard.host.quadlet_provision import QUADLET
+from dashboard.host.scopes import Scope
+from dashboard.host.systemd import SystemdError, manager_for
 from engine.podman.errors import PodmanError
 from engine.units import formats, install, schedule
 from engine.units.generated import MARKER, GeneratedUnits, marker_state

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from dashboard.scopes import Scope
-from dashboard.systemd import SERVICE_RESULT_REASONS, SystemdError, manager_for
+from dashboard.host.scopes import Scope
+from dashboard.host.systemd import SERVICE_RESULT_REASONS, SystemdError, manager_for
 from engine.units import install, schedule
 from engine.units.generated import marker_state
 from engine.units.schedule import SERVICE, TIMER, CalendarError, Schedule

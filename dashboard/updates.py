@@ -18,7 +18,7 @@ already has: engine.autoupdate decides, this module acts.
 
 The old image is never pruned here: a roll back needs it.
 
-Checks and updates run as jobs of this process (dashboard.progress): each line
+Checks and updates run as jobs of this process (dashboard.live.progress): each line
 names its container, the page follows them over a websocket."""
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ from channels.db import database_sync_to_async
 
 from dashboard import audit, services
 from dashboard.models import UpdateRecord
-from dashboard.podman_clients import client_for
-from dashboard.progress import ProgressJob, ProgressJobs
-from dashboard.scopes import Scope, available_scopes
-from dashboard.systemd import SERVICE_RESULT_REASONS, SystemdError, manager_for
+from dashboard.host.podman_clients import client_for
+from dashboard.live.progress import ProgressJob, ProgressJobs
+from dashboard.host.scopes import Scope, available_scopes
+from dashboard.host.systemd import SERVICE_RESULT_REASONS, SystemdError, manager_for
 from engine import autoupdate, registry
 from engine.autoupdate import Candidate, Outcome, short_id
 from engine.podman import NotFound, PodmanError

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from dashboard import hoststack
+from dashboard.host import hoststack
 from e2e.conftest import ADMIN
 
 pytestmark = pytest.mark.e2e

@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from dashboard import scopes, services
+from dashboard import services
+from dashboard.host import scopes
 from e2e.conftest import VIEWER, log_in
 
 pytestmark = pytest.mark.e2e

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from dashboard import scopes
+from dashboard.host import scopes
 from dashboard.consumers.base import LoginRequiredConsumer
 from engine.podman import NotFound, PodmanClient, PodmanError
 

@@ -22,9 +22,9 @@ import time
 from collections import deque
 from contextlib import aclosing
 
-from dashboard import hoststack, journal, scopes
+from dashboard.host import hoststack, journal, scopes
 from dashboard.consumers.base import LoginRequiredConsumer
-from dashboard.podman_clients import client_for
+from dashboard.host.podman_clients import client_for
 from engine.podman import PodmanClient
 from engine.podman.errors import PodmanError
 

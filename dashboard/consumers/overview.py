@@ -7,9 +7,10 @@ import asyncio
 
 from django.template.loader import render_to_string
 
-from dashboard import scopes, unit_watch
+from dashboard.host import scopes
+from dashboard.live import unit_watch
 from dashboard.consumers.base import LoginRequiredConsumer
-from dashboard.podman_watch import ensure_watching, group_name
+from dashboard.live.podman_watch import ensure_watching, group_name
 
 # A burst of events (a pod starting, a daemon-reload) becomes one re-render.
 SETTLE_SECONDS = 0.3

@@ -2,7 +2,7 @@
 
 Each page opens one websocket (htmx ws extension).  The consumer joins its scope's
 group, keeps the ids of the rows its page shows (its filters applied), and turns each
-change from dashboard.podman_watch into out-of-band swaps: replace a row, append a new
+change from dashboard.live.podman_watch into out-of-band swaps: replace a row, append a new
 one, delete a gone one; on a detail page (?id=...), replace its state summary."""
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 
-from dashboard import scopes
+from dashboard.host import scopes
 from dashboard.consumers.base import LoginRequiredConsumer
 from dashboard.consumers.progress import JobProgressConsumer
 from dashboard.permissions import can_operate
-from dashboard.podman_clients import client_for
-from dashboard.podman_watch import ensure_watching, group_name, image_pulls
+from dashboard.host.podman_clients import client_for
+from dashboard.live.podman_watch import ensure_watching, group_name, image_pulls
 from engine.podman import Container, PodmanError
 
 BODY_IDS = {"containers": "containers-body", "pods": "pods-body", "images": "images-body"}

@@ -1,11 +1,11 @@
-"""The page's side of a job of dashboard.progress: first what happened so far, then
+"""The page's side of a job of dashboard.live.progress: first what happened so far, then
 each new line, every line rendered by the job kind's fragment template."""
 from __future__ import annotations
 
 from django.template.loader import render_to_string
 
 from dashboard.consumers.base import LoginRequiredConsumer
-from dashboard.progress import ProgressJobs
+from dashboard.live.progress import ProgressJobs
 
 
 class JobProgressConsumer(LoginRequiredConsumer):

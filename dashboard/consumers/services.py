@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
-from dashboard import services, unit_watch
+from dashboard import services
+from dashboard.live import unit_watch
 from dashboard.consumers.units import UnitWatchConsumer
 
 

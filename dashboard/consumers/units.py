@@ -1,4 +1,4 @@
-"""Live units over websockets.  Pages join the watcher's groups (dashboard.unit_watch):
+"""Live units over websockets.  Pages join the watcher's groups (dashboard.live.unit_watch):
 the list joins the units of its type, a unit's page joins that unit; both join the
 watcher's status for the banner.  Each message is htmx out-of-band HTML."""
 from __future__ import annotations
@@ -8,10 +8,11 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.template.loader import render_to_string
 
-from dashboard import scopes, unit_watch
+from dashboard.host import scopes
+from dashboard.live import unit_watch
 from dashboard.consumers.base import LoginRequiredConsumer
 from dashboard.permissions import can_operate
-from dashboard.systemd import SystemdError
+from dashboard.host.systemd import SystemdError
 from dashboard.views.units import KINDS, detail_context, dom_id, render_row
 
 CLOSE_BAD_REQUEST = 4400

@@ -2,7 +2,8 @@
 state of the auto-update schedule (dashboard.update_schedule), live."""
 from django.template.loader import render_to_string
 
-from dashboard import unit_watch, update_schedule, updates
+from dashboard import update_schedule, updates
+from dashboard.live import unit_watch
 from dashboard.consumers.progress import JobProgressConsumer
 from dashboard.consumers.units import UnitWatchConsumer
 from engine.units.schedule import SERVICE, TIMER

@@ -13,10 +13,11 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from dashboard import audit, scopes
+from dashboard import audit
+from dashboard.host import scopes
 from dashboard.permissions import can_operate, operator_required
-from dashboard.podman_clients import client_for
-from dashboard.podman_watch import live_socket_url
+from dashboard.host.podman_clients import client_for
+from dashboard.live.podman_watch import live_socket_url
 from dashboard.views.container_rows import render_container_row, render_container_rows
 from dashboard.views.rendering import arender
 from engine.podman import Container, EngineUnavailable, NotFound, PodmanError

@@ -3,7 +3,7 @@ import socket
 
 from django.shortcuts import redirect
 
-from dashboard import health, scopes
+from dashboard.host import health, scopes
 from dashboard.views.rendering import arender
 
 

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from dashboard import audit
 from dashboard.permissions import operator_required
-from dashboard.podman_clients import client_for
-from dashboard.podman_watch import image_pulls, live_socket_url
+from dashboard.host.podman_clients import client_for
+from dashboard.live.podman_watch import image_pulls, live_socket_url
 from dashboard.views.rendering import arender
 from dashboard.views.containers import (check_scope, go_next, operate_flag, podman_failure,
                                         podman_refusal)

@@ -7,9 +7,10 @@ from datetime import datetime, timezone
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import path
 
-from dashboard import journal, scopes, unit_watch
+from dashboard.host import journal, scopes
+from dashboard.live import unit_watch
 from dashboard.consumers.logs import open_query
-from dashboard.podman_clients import client_for
+from dashboard.host.podman_clients import client_for
 from dashboard.views.rendering import arender
 from engine.podman import PodmanError
 

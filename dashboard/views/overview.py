@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
-from dashboard import overview, scopes, unit_watch
-from dashboard.podman_clients import client_for
+from dashboard import overview
+from dashboard.host import scopes
+from dashboard.live import unit_watch
+from dashboard.host.podman_clients import client_for
 from dashboard.views.containers import check_scope
 from dashboard.views.rendering import arender
 from engine.podman import PodmanError

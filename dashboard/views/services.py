@@ -10,10 +10,11 @@ from django.urls import path
 from django.utils.html import escape
 from django.views.decorators.http import require_POST
 
-from dashboard import audit, scopes, services
+from dashboard import audit, services
+from dashboard.host import scopes
 from dashboard.permissions import operator_required
-from dashboard.systemd import SystemdError
-from dashboard.unit_watch import watch_for
+from dashboard.host.systemd import SystemdError
+from dashboard.live.unit_watch import watch_for
 from dashboard.views.rendering import arender
 from dashboard.views.containers import check_scope, operate_flag
 from engine.podman import PodmanError

@@ -10,9 +10,11 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from dashboard import audit, scopes, unit_watch
+from dashboard import audit
+from dashboard.host import scopes
+from dashboard.live import unit_watch
 from dashboard.permissions import operator_required
-from dashboard.systemd import (ACTIONS, SystemdError, container_link, manager_for,
+from dashboard.host.systemd import (ACTIONS, SystemdError, container_link, manager_for,
                                read_unit_file)
 from dashboard.views.rendering import arender
 

@@ -11,10 +11,11 @@ from django.urls import path
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from dashboard import audit, scopes, update_schedule, updates
+from dashboard import audit, update_schedule, updates
+from dashboard.host import scopes
 from dashboard.models import UpdateRecord
 from dashboard.permissions import operator_required
-from dashboard.systemd import SystemdError
+from dashboard.host.systemd import SystemdError
 from dashboard.views.containers import check_scope, operate_flag, podman_failure
 from dashboard.views.rendering import arender
 from engine import autoupdate

@@ -303,7 +303,7 @@ async def test_the_timers_service_updates_and_keeps_the_history_in_podhouses_dat
     database the server uses (here a file of the test's, passed through the
     service's environment file)."""
     from dashboard import update_schedule
-    from dashboard.systemd import manager_for
+    from dashboard.host.systemd import manager_for
     from engine.units.schedule import SERVICE, Schedule
 
     database = tmp_path / "podhouse.sqlite3"

@@ -16,7 +16,7 @@ import subprocess
 import pytest
 
 from dashboard import services
-from dashboard.systemd import manager_for
+from dashboard.host.systemd import manager_for
 from engine.podman import PodmanClient
 from engine.units import formats, install
 from engine.units.options import UnitOptions

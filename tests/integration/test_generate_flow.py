@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 
 from dashboard import services
-from dashboard.systemd import manager_for
+from dashboard.host.systemd import manager_for
 from engine.units import install
 from engine.units.options import InvalidOptions
 from tests.integration.cleanup import remove_made

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from dashboard import hoststack, quadlet_provision
+from dashboard.host import hoststack, quadlet_provision
 
 pytestmark = pytest.mark.integration
 

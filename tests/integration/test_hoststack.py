@@ -10,8 +10,8 @@ import httpx
 import pytest
 from dbus_fast import Message, MessageType
 
-from dashboard import health, hoststack
-from dashboard.systemd import open_bus
+from dashboard.host import health, hoststack
+from dashboard.host.systemd import open_bus
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from dashboard import hoststack
+from dashboard.host import hoststack
 
 pytestmark = pytest.mark.integration
 

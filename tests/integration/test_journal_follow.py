@@ -17,7 +17,7 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.urls import path
 
-from dashboard import hoststack, journal
+from dashboard.host import hoststack, journal
 from dashboard.consumers.logs import LogPaneConsumer
 
 pytestmark = pytest.mark.integration

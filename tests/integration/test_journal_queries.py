@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from dashboard import journal
+from dashboard.host import journal
 from engine.podman import PodmanClient
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from channels.layers import get_channel_layer
 
-from dashboard.podman_watch import ensure_watching, group_name
+from dashboard.live.podman_watch import ensure_watching, group_name
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-"""dashboard.systemd against the real user manager of the host stack: every action,
+"""dashboard.host.systemd against the real user manager of the host stack: every action,
 a unit that fails to start, and a unit that does not exist."""
 import os
 import secrets
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.systemd import NoSuchUnit, SystemdError, container_link, manager_for, read_unit_file
+from dashboard.host.systemd import NoSuchUnit, SystemdError, container_link, manager_for, read_unit_file
 
 pytestmark = pytest.mark.integration
 

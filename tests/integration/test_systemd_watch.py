@@ -1,10 +1,10 @@
-"""dashboard.unit_watch on the real user manager: list once, then signals only; mute
+"""dashboard.live.unit_watch on the real user manager: list once, then signals only; mute
 during daemon-reload; survive daemon-reexec."""
 import asyncio
 
 import pytest
 
-from dashboard.unit_watch import UnitWatch, kind_group, status_group, unit_group
+from dashboard.live.unit_watch import UnitWatch, kind_group, status_group, unit_group
 from tests.integration.test_systemd_client import SLEEPER, scratch_units  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.integration

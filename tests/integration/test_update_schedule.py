@@ -6,7 +6,7 @@ import pytest
 import pytest_asyncio
 
 from dashboard import update_schedule
-from dashboard.systemd import manager_for
+from dashboard.host.systemd import manager_for
 from engine.units import install
 from engine.units.generated import marker_state
 from engine.units.schedule import SERVICE, TIMER, Schedule, ScheduleError

@@ -1,5 +1,5 @@
 """The header shows upstream versions; the distribution's suffix stays in the tooltip."""
-from dashboard.health import PartHealth
+from dashboard.host.health import PartHealth
 
 
 def test_short_versions():

@@ -1,7 +1,7 @@
 """Pure parts of the host stack: the containers.conf it writes and the state it records."""
 import tomllib
 
-from dashboard import hoststack
+from dashboard.host import hoststack
 
 
 def test_containers_conf_uses_runc_and_limits_within_the_hard_limits():

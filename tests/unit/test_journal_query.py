@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from hypothesis import given, strategies as st
 
-from dashboard import journal
+from dashboard.host import journal
 
 CURSOR = ("s=e6a9503090bb41e6956c2bc36d0c332f;i=18f;b=0fbcd9e5798b421981b08c951e5ac0e4;"
           "m=301e72b5;t=660d55e07b21a;x=c39c686220cb19c7")

@@ -1,6 +1,6 @@
 """dashboard.overview: the bars and the attention list, from podman's and systemd's rows."""
 from dashboard.overview import attention, containers_bar, images_total, pods_bar, units_bar
-from dashboard.systemd import UnitRow
+from dashboard.host.systemd import UnitRow
 from engine.podman.models import Container, Image, Pod
 
 

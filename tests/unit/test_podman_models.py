@@ -84,7 +84,7 @@ def test_list_filters():
 
 
 def test_pull_progress_moves_forward_only():
-    from dashboard.podman_watch import pull_percent
+    from dashboard.live.podman_watch import pull_percent
 
     steps = ["Getting image source signatures", "Copying blob sha256:aa", "Copying blob sha256:bb",
              "Copying config sha256:cc", "Writing manifest to image destination", "Storing signatures"]

@@ -1,6 +1,6 @@
-"""dashboard.podman_watch: what a page rendered at some position may have missed."""
-from dashboard import podman_watch
-from dashboard.podman_watch import ScopeWatch
+"""dashboard.live.podman_watch: what a page rendered at some position may have missed."""
+from dashboard.live import podman_watch
+from dashboard.live.podman_watch import ScopeWatch
 
 
 def watch() -> ScopeWatch:

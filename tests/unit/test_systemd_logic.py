@@ -1,7 +1,7 @@
-"""Pure logic of dashboard.systemd: job messages, bus labels, container links."""
+"""Pure logic of dashboard.host.systemd: job messages, bus labels, container links."""
 from dbus_fast import Variant
 
-from dashboard.systemd import JobOutcome, container_link, job_message, plain, unit_path_name
+from dashboard.host.systemd import JobOutcome, container_link, job_message, plain, unit_path_name
 
 
 def test_job_messages_use_systemds_words():

@@ -1,14 +1,14 @@
-"""dashboard.unit_watch's handling of signals, with a fake manager and layer: what a
+"""dashboard.live.unit_watch's handling of signals, with a fake manager and layer: what a
 signal does to the rows, which group hears it, and when GetAll is asked."""
 import types
 
 import pytest
 from dbus_fast import Variant
 
-from dashboard import unit_watch
-from dashboard.scopes import Scope
-from dashboard.systemd import UnitRow
-from dashboard.unit_watch import UnitWatch, kind_group, unit_group
+from dashboard.live import unit_watch
+from dashboard.host.scopes import Scope
+from dashboard.host.systemd import UnitRow
+from dashboard.live.unit_watch import UnitWatch, kind_group, unit_group
 
 SCOPE = Scope(name="user", podman_socket="/nowhere", bus_address="unix:path=/nowhere",
               unit_dir=None, quadlet_dir=None)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import quadlet_provision
+from dashboard.host import quadlet_provision
 
 
 @pytest.fixture

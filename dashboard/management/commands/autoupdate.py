@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard import scopes, updates
+from dashboard import updates
+from dashboard.host import scopes
 from engine import autoupdate
 
 # who the history and the audit log name for a scheduled run

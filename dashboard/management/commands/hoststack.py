@@ -1,7 +1,7 @@
 """`manage.py hoststack up|down|status`: the embedded default host stack."""
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard import hoststack
+from dashboard.host import hoststack
 
 
 class Command(BaseCommand):

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard import scopes
+from dashboard.host import scopes
 
 IMAGE = "localhost/debian-systemd:bookworm"
 SUITE = "bookworm"

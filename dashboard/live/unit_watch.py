@@ -21,8 +21,8 @@ from pathlib import Path
 
 from channels.layers import get_channel_layer
 
-from dashboard.scopes import Scope
-from dashboard.systemd import (MANAGER, MANAGER_PATH, SERVICE, UNIT, SystemdManager, UnitRow,
+from dashboard.host.scopes import Scope
+from dashboard.host.systemd import (MANAGER, MANAGER_PATH, SERVICE, UNIT, SystemdManager, UnitRow,
                                container_link, read_unit_file, unit_path_name)
 
 log = logging.getLogger(__name__)

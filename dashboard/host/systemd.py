@@ -21,7 +21,7 @@ from typing import Any
 from dbus_fast import BusType, Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
 
-from dashboard.scopes import Scope
+from dashboard.host.scopes import Scope
 
 SERVICE = "org.freedesktop.systemd1"
 MANAGER_PATH = "/org/freedesktop/systemd1"

@@ -7,7 +7,7 @@ viewer) and fans it out with group_send.  Every open page's consumer
 swaps.  Started lazily by the first websocket; no polling anywhere.
 
 Also the image pulls in progress: a pull runs as a job of this process
-(dashboard.progress), so the pull outlives the request."""
+(dashboard.live.progress), so the pull outlives the request."""
 from __future__ import annotations
 
 import asyncio
@@ -20,8 +20,8 @@ from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 
 from dashboard import audit
-from dashboard.podman_clients import client_for
-from dashboard.progress import ProgressJob, ProgressJobs
+from dashboard.host.podman_clients import client_for
+from dashboard.live.progress import ProgressJob, ProgressJobs
 from engine.podman import Container, NotFound, PodmanError
 from engine.podman.events import RECONNECTED
 
@@ -273,7 +273,7 @@ def pull_percent(previous: int, message: str) -> int:
 
 
 class ImagePulls(ProgressJobs):
-    """Image pulls in progress (dashboard.progress): podman's lines, with a percent."""
+    """Image pulls in progress (dashboard.live.progress): podman's lines, with a percent."""
 
     def __init__(self):
         super().__init__("pull")

@@ -22,7 +22,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from dashboard import quadlet_provision
+from dashboard.host import quadlet_provision
 
 # The stack belongs to the machine, not to a checkout: its state (PIDs, addresses,
 # containers.conf, logs) lives beside its sockets, so every clone that runs `up`,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 
-from dashboard import scopes
+from dashboard.host import scopes
 from engine.podman import PodmanClient
 
 _clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, PodmanClient]]" = weakref.WeakKeyDictionary()

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashboard import hoststack
+from dashboard.host import hoststack
 
 SCOPE_NAMES = ("system", "user")
 

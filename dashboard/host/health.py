@@ -8,9 +8,9 @@ import re
 import socket
 from dataclasses import dataclass
 
-from dashboard.podman_clients import client_for
-from dashboard.scopes import Scope
-from dashboard.systemd import MANAGER, MANAGER_PATH, SystemdManager
+from dashboard.host.podman_clients import client_for
+from dashboard.host.scopes import Scope
+from dashboard.host.systemd import MANAGER, MANAGER_PATH, SystemdManager
 from engine.podman.errors import PodmanError
 
 JOURNAL_SOCKET = "/run/systemd/journal/socket"
