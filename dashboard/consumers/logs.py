@@ -27,6 +27,7 @@ from dashboard.consumers.base import LoginRequiredConsumer
 from dashboard.host.podman_clients import client_for
 from engine.podman import PodmanClient
 from engine.podman.errors import PodmanError
+from engine.podman.log_cursors import BadLogCursor, LogLine, PodmanLogCursor, PodmanLogReader
 
 DEFAULT_LINES = 200
 EARLIER_LINES = 1000
@@ -138,8 +139,8 @@ class LogPaneConsumer(LoginRequiredConsumer):
         """A container whose log driver is not journald: Podman's logs API, with cursors
         made of each line's timestamp and its rank among the lines of that second."""
         try:
-            resume = journal.PodmanLogCursor.parse(after) if after else None
-        except journal.BadQuery as error:
+            resume = PodmanLogCursor.parse(after) if after else None
+        except BadLogCursor as error:
             await self.send_error(str(error))
             return
         try:
@@ -150,11 +151,11 @@ class LogPaneConsumer(LoginRequiredConsumer):
                 last, _ = await self.podman_lines_before(None, lines)
                 if last:
                     await self.send_lines(last)
-                    resume = journal.PodmanLogCursor.parse(last[-1].cursor)
+                    resume = PodmanLogCursor.parse(last[-1].cursor)
                 if not follow:
                     await self.send(text_data=_compact({"t": "end"}))
                     return
-            reader = journal.PodmanLogReader(resume)
+            reader = PodmanLogReader(resume)
             # a client of its own for a stream held open: not one of the shared pool's connections
             async with PodmanClient(scope.podman_socket) as own:
                 stream = own.container_logs(source.name, follow=follow, timestamps=True,
@@ -166,7 +167,7 @@ class LogPaneConsumer(LoginRequiredConsumer):
         except PodmanError as error:
             await self.send_error(f"podman: {error}")
 
-    async def send_lines(self, entries: list[journal.Entry]):
+    async def send_lines(self, entries: list[journal.Entry | LogLine]):
         await self.send(text_data=_compact({"t": "lines", "lines": entries}))
 
     async def earlier(self, cursor, lines):
@@ -186,8 +187,8 @@ class LogPaneConsumer(LoginRequiredConsumer):
 
     async def earlier_from_podman(self, cursor, count: int):
         try:
-            stop = journal.PodmanLogCursor.parse(cursor)
-        except journal.BadQuery as error:
+            stop = PodmanLogCursor.parse(cursor)
+        except BadLogCursor as error:
             await self.send_error(str(error))
             return
         try:
@@ -197,11 +198,11 @@ class LogPaneConsumer(LoginRequiredConsumer):
             return
         await self.send(text_data=_compact({"t": "earlier", "lines": entries, "more": more}))
 
-    async def podman_lines_before(self, stop: journal.PodmanLogCursor | None, count: int):
+    async def podman_lines_before(self, stop: PodmanLogCursor | None, count: int):
         """The last `count` lines before the line at `stop` (before the end when None),
         and whether there are more.  Podman's logs API reads a log from its start only."""
-        kept: deque[journal.Entry] = deque(maxlen=count + 1)
-        reader = journal.PodmanLogReader()
+        kept: deque[LogLine] = deque(maxlen=count + 1)
+        reader = PodmanLogReader()
         pairs = client_for(self.scope["url_route"]["kwargs"]["scope"]).container_logs(
             self.source.name, timestamps=True)
         async with aclosing(pairs):

@@ -2,8 +2,10 @@
 
 A Scope holds the addresses Podhouse uses in it: the Podman API socket, the D-Bus
 address of its systemd manager, and the folders where unit files and Quadlet files
-are written.  The embedded host stack (dashboard/hoststack.py) has only a user
-manager, so it offers only the `user` scope.  Framework-free: no Django import.
+are written.  The embedded host stack (dashboard/host/hoststack.py) has only a user
+manager, so it offers only the `user` scope; `absent_scopes()` says why the other
+is missing.  The host stack's state file is read again only when it changed (its
+mtime), not on every call.  Framework-free: no Django import.
 """
 from __future__ import annotations
 
@@ -29,6 +31,9 @@ class Scope:
     def is_user(self) -> bool:
         return self.name == "user"
 
+    def __str__(self) -> str:
+        return self.name
+
     def child_env(self) -> dict[str, str]:
         """os.environ plus what a child (podman, systemctl, journalctl) needs here."""
         return {**os.environ, **dict(self.environment)}
@@ -38,7 +43,31 @@ class UnknownScope(LookupError):
     pass
 
 
+# (state file path, its mtime in ns or None when absent) -> the scopes built from it
+_cached: tuple[tuple[str, int | None], dict[str, Scope]] | None = None
+
+
+def _state_key() -> tuple[str, int | None]:
+    path = hoststack.STATE_FILE
+    try:
+        return str(path), path.stat().st_mtime_ns
+    except OSError:
+        return str(path), None
+
+
 def available_scopes() -> dict[str, Scope]:
+    """The scopes of this host, by name (the default first).  Built again only when
+    the host stack's state file changed since the last call."""
+    global _cached
+    key = _state_key()
+    if _cached is not None and _cached[0] == key:
+        return dict(_cached[1])
+    scopes = _build_scopes()
+    _cached = (key, scopes)
+    return dict(scopes)
+
+
+def _build_scopes() -> dict[str, Scope]:
     state = hoststack.load_state() or hoststack.host_state()
     home = Path.home()
     user = Scope(
@@ -59,6 +88,15 @@ def available_scopes() -> dict[str, Scope]:
         quadlet_dir=Path("/etc/containers/systemd"),
     )
     return {"system": system, "user": user}
+
+
+def absent_scopes() -> dict[str, str]:
+    """The scope names this host lacks, each with why, in words."""
+    present = available_scopes()
+    reasons = {"system": "no system manager: systemd is not PID 1 here (the embedded host stack runs "
+                         "only a user manager)",
+               "user": "no user manager on this host"}
+    return {name: reasons[name] for name in SCOPE_NAMES if name not in present}
 
 
 def get_scope(name: str) -> Scope:

@@ -23,7 +23,8 @@ from channels.layers import get_channel_layer
 
 from dashboard.host.scopes import Scope
 from dashboard.host.systemd import (MANAGER, MANAGER_PATH, SERVICE, UNIT, SystemdManager, UnitRow,
-                               container_link, read_unit_file, unit_path_name)
+                                    unit_path_name)
+from dashboard.host.unit_files import container_link, read_unit_file
 
 log = logging.getLogger(__name__)
 

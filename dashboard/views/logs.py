@@ -13,6 +13,7 @@ from dashboard.consumers.logs import open_query
 from dashboard.host.podman_clients import client_for
 from dashboard.views.rendering import arender
 from engine.podman import PodmanError
+from engine.podman.log_cursors import PodmanLogReader
 
 FILTERS = ("kind", "name", "priority", "since", "until", "text", "boot")
 BOOT_CHOICES = (("", "all boots"), ("current", "this boot"))
@@ -69,7 +70,7 @@ def _as_json(entry: journal.Entry) -> str:
 
 
 async def _podman_entries(scope_name: str, source: journal.LogSource):
-    reader = journal.PodmanLogReader()
+    reader = PodmanLogReader()
     async for stream, line in client_for(scope_name).container_logs(source.name, timestamps=True):
         entry = reader.entry(stream, line)
         if entry is not None:

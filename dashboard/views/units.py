@@ -14,8 +14,8 @@ from dashboard import audit
 from dashboard.host import scopes
 from dashboard.live import unit_watch
 from dashboard.permissions import operator_required
-from dashboard.host.systemd import (ACTIONS, SystemdError, container_link, manager_for,
-                               read_unit_file)
+from dashboard.host.systemd import ACTIONS, SystemdError, manager_for
+from dashboard.host.unit_files import container_link, read_unit_file
 from dashboard.views.rendering import arender
 
 KINDS = {"service": "Services", "socket": "Sockets", "timer": "Timers", "target": "Targets"}

@@ -9,6 +9,7 @@ import pytest
 
 from dashboard.host import journal
 from engine.podman import PodmanClient
+from engine.podman.log_cursors import PodmanLogReader
 
 pytestmark = pytest.mark.integration
 IMAGE = "localhost/busybox:latest"
@@ -166,7 +167,7 @@ async def test_a_k8s_file_container_is_read_through_podman(client, user_scope):
     try:
         source = await journal.resolve_source("container", name, podman=client, env=user_scope.child_env())
         assert source.via_podman and "k8s-file" in source.note
-        reader = journal.PodmanLogReader()
+        reader = PodmanLogReader()
         entries = [e async for chunk in reader.entries(client.container_logs(name, timestamps=True)) for e in chunk]
         assert sorted(e.message for e in entries) == ["one", "two"]
     finally:

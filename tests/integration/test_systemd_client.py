@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.host.systemd import NoSuchUnit, SystemdError, container_link, manager_for, read_unit_file
+from dashboard.host.systemd import NoSuchUnit, SystemdError, manager_for
+from dashboard.host.unit_files import container_link, read_unit_file
 
 pytestmark = pytest.mark.integration
 

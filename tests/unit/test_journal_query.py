@@ -168,24 +168,3 @@ async def test_closing_batches_closes_the_source():
     assert len(await anext(batches)) == 1
     await batches.aclose()
     assert closed.is_set()
-
-
-def test_podman_log_cursor_round_trip_and_bad_input():
-    cursor = journal.PodmanLogCursor.parse("podman;t=2026-11-22T03:52:43Z;n=2")
-    assert str(cursor) == "podman;t=2026-11-22T03:52:43Z;n=2" and cursor.count == 2
-    assert cursor.since == datetime(2026, 11, 22, 3, 52, 43, tzinfo=timezone.utc).timestamp()
-    for bad in ("podman;t=x;n=1", CURSOR, "podman;t=2026-11-22T03:52:43Z;n=", ""):
-        with pytest.raises(journal.BadQuery):
-            journal.PodmanLogCursor.parse(bad)
-
-
-def test_podman_log_reader_numbers_lines_of_one_second_and_resumes_after_them():
-    lines = [("stdout", "2026-11-22T03:52:43Z a"), ("stderr", "2026-11-22T03:52:43Z b"),
-             ("stdout", "2026-11-22T03:52:44.5+00:00 c"), ("stdout", "2026-11-22T03:52:44.5+00:00 d")]
-    first = [journal.PodmanLogReader().entry(*pair) for pair in lines[:1]]
-    reader = journal.PodmanLogReader()
-    entries = [reader.entry(*pair) for pair in lines]
-    assert [e.message for e in entries] == ["a", "b", "c", "d"] and entries[1].priority == 3
-    assert entries[0].cursor == first[0].cursor
-    resumed = journal.PodmanLogReader(journal.PodmanLogCursor.parse(entries[2].cursor))
-    assert [e.message for e in (resumed.entry(*p) for p in lines) if e] == ["d"]

@@ -1,7 +1,8 @@
 """Pure logic of dashboard.host.systemd: job messages, bus labels, container links."""
 from dbus_fast import Variant
 
-from dashboard.host.systemd import JobOutcome, container_link, job_message, plain, unit_path_name
+from dashboard.host.systemd import JobOutcome, job_message, plain, unit_path_name
+from dashboard.host.unit_files import container_link
 
 
 def test_job_messages_use_systemds_words():
