@@ -1,4 +1,5 @@
-"""Template context every page gets: the navigation and the current scope."""
+"""Template context every page gets: the navigation, the current scope and the
+scope switcher's links."""
 from dashboard.host import scopes
 from dashboard.permissions import can_operate
 
@@ -13,18 +14,35 @@ NAVIGATION = [
     ("logs", "Logs"),
     ("audit", "Audit"),
 ]
+AREAS = {area for area, _label in NAVIGATION}
 
 
 def navigation(request):
     match = getattr(request, "resolver_match", None)
-    scope_name = (match.kwargs.get("scope") if match else None) or scopes.default_scope_name()
+    scope = match.kwargs.get("scope") if match else None
+    scope_name = str(scope) if scope else scopes.default_scope_name()
     return {
         "navigation": NAVIGATION,
         "current_scope": scope_name,
         "scope_names": list(scopes.available_scopes()),
+        "scope_switch": scope_switch(request.path, scope_name),
         "active_area": _area_of(request.path),
         "user_can_operate": can_operate(request.user) if hasattr(request, "user") else False,
     }
+
+
+def scope_switch(path: str, current: str) -> list[dict]:
+    """One entry per scope name: the link to this page in that scope when the host
+    has it, else why it has not.  A page of one object (a container, a unit) links to
+    its area's list in the other scope: the same name there is another object."""
+    segments = [s for s in path.split("/") if s]
+    if segments and segments[0] in scopes.SCOPE_NAMES:
+        segments = segments[1:]
+    area = segments[0] if segments and segments[0] in AREAS else ""
+    absent = scopes.absent_scopes()
+    return [{"name": name, "current": name == current, "reason": absent.get(name, ""),
+             "url": "" if name in absent else f"/{name}/" + (f"{area}/" if area else "")}
+            for name in scopes.SCOPE_NAMES]
 
 
 def _area_of(path: str) -> str:

@@ -16,7 +16,7 @@ def can_operate(user) -> bool:
 
 def _refuse(request, action, kwargs):
     target = "/".join(str(v) for k, v in sorted(kwargs.items()) if k != "scope")
-    audit.record(request.user, action, scope=kwargs.get("scope", ""), target=target,
+    audit.record(request.user, action, scope=str(kwargs.get("scope", "")), target=target,
                  result="refused", detail=f"{request.method} {request.path} without {OPERATE}")
     return HttpResponseForbidden("You may look but not act: this account lacks the operate permission.")
 

@@ -1,23 +1,34 @@
 """URLs.  Every area lives under /<scope>/ (system or user); each area owns its
-own url module under dashboard/views/."""
+own url module under dashboard/views/.  A view gets the Scope itself (see
+ScopeConverter); a scope this host lacks matches no URL, and the 404 page
+(dashboard/views/not_found.py) says which scopes exist and why."""
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
+from dashboard.host import scopes
 from dashboard.views import home, overview
 
 
 class ScopeConverter:
-    regex = "system|user"
+    """`<scope:scope>`: the view's `scope` argument is the scopes.Scope of that name
+    on this host.  Reversing takes a Scope or its name."""
 
-    def to_python(self, value):
-        return value
+    regex = "|".join(scopes.SCOPE_NAMES)
 
-    def to_url(self, value):
-        return value
+    def to_python(self, value: str) -> scopes.Scope:
+        try:
+            return scopes.get_scope(value)
+        except scopes.UnknownScope:
+            raise ValueError(value) from None  # no match: the styled 404
+
+    def to_url(self, value: scopes.Scope | str) -> str:
+        return value.name if isinstance(value, scopes.Scope) else value
 
 
 register_converter(ScopeConverter, "scope")
+
+handler404 = "dashboard.views.not_found.page_not_found"
 
 urlpatterns = [
     path("", home.home, name="home"),

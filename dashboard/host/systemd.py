@@ -21,6 +21,7 @@ from dbus_fast import BusType, Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
 
 from dashboard.host.scopes import Scope
+from dashboard.host.unit_files import ContainerLink
 
 SERVICE = "org.freedesktop.systemd1"
 MANAGER_PATH = "/org/freedesktop/systemd1"
@@ -65,7 +66,7 @@ class UnitRow:
     job_type: str = ""
     file_state: str = ""  # enabled, disabled, static, masked, generated, ... ("" if no file)
     file_path: str = ""
-    container: "ContainerLink | None" = None  # filled by the watcher from the unit file
+    container: ContainerLink | None = None  # filled by the watcher from the unit file
 
     @property
     def kind(self) -> str:

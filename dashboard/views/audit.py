@@ -14,7 +14,7 @@ FILTERS = ("user", "action", "result", "q")
 def audit_list(request, scope=None):
     entries = AuditEntry.objects.all()
     if scope:
-        entries = entries.filter(scope=scope)
+        entries = entries.filter(scope=scope.name)
     chosen = {key: request.GET.get(key, "").strip() for key in FILTERS}
     if chosen["user"]:
         entries = entries.filter(username=chosen["user"])

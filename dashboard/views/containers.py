@@ -1,26 +1,23 @@
 """Containers: the list (filters, live rows), the detail page, create, edit
-(recreate keeping name and volumes), rename and the lifecycle actions.
-
-Pods and images reuse the page plumbing defined here (podman_failure, ...)."""
+(recreate keeping name and volumes), rename and the lifecycle actions."""
 from __future__ import annotations
 
 import json
 import time
 
-from asgiref.sync import sync_to_async
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from dashboard import audit
-from dashboard.host import scopes
-from dashboard.permissions import can_operate, operator_required
+from dashboard.host.scopes import Scope
+from dashboard.permissions import operator_required
 from dashboard.host.podman_clients import client_for
 from dashboard.live.podman_watch import live_socket_url
+from dashboard.views.actions import audited, lifecycle_action, operate_flag, podman_failure, podman_refusal
 from dashboard.views.container_rows import render_container_row, render_container_rows
 from dashboard.views.rendering import arender
-from engine.podman import Container, EngineUnavailable, NotFound, PodmanError
+from engine.podman import Container, NotFound, PodmanError
 from engine.podman.container_spec import (DEFAULT_LOG_DRIVER, LOG_DRIVERS, RESTART_POLICIES, SDNOTIFY_MODES,
                                           SYSTEMD_MODES, ContainerSettings, InvalidSettings,
                                           settings_from_inspect, validate)
@@ -28,25 +25,6 @@ from engine.podman.models import unit_of_inspect
 
 CONTAINER_STATES = ("created", "running", "paused", "exited", "stopped")
 ACTIONS = ("start", "stop", "restart", "kill", "pause", "unpause", "remove")
-
-
-async def operate_flag(request) -> bool:
-    user = await request.auser()
-    return await sync_to_async(can_operate)(user)
-
-
-def check_scope(scope: str) -> None:
-    try:
-        scopes.get_scope(scope)
-    except scopes.UnknownScope as error:
-        raise Http404(str(error)) from None
-
-
-async def podman_failure(request, error: PodmanError, scope: str, what: str) -> HttpResponse:
-    """The page shown when podman cannot answer a read."""
-    status = 404 if isinstance(error, NotFound) else 503 if isinstance(error, EngineUnavailable) else 502
-    return await arender(request, "containers/unavailable.html",
-                         {"scope": scope, "what": what, "error": error}, status=status)
 
 
 # -- filters and rows ----------------------------------------------------------------
@@ -81,19 +59,18 @@ def sort_containers(containers: list[Container]) -> list[Container]:
 # -- pages ----------------------------------------------------------------------------
 
 async def container_list(request, scope):
-    check_scope(scope)
     filters = container_filters(request.GET)
-    ws_url = live_socket_url(scope, "containers", request.GET.urlencode())
+    ws_url = live_socket_url(scope.name, "containers", request.GET.urlencode())
     started = time.perf_counter()
     try:
-        containers = await client_for(scope).list_containers(all=True)
+        containers = await client_for(scope.name).list_containers(all=True)
     except PodmanError as error:
         return await podman_failure(request, error, scope, "containers")
     podman_ms = (time.perf_counter() - started) * 1000
     shown = sort_containers([c for c in containers if container_matches(c, filters)])
     can_act = await operate_flag(request)
     started = time.perf_counter()
-    rows = render_container_rows(shown, scope, can_act)
+    rows = render_container_rows(shown, scope.name, can_act)
     pods = sorted({c.pod_name for c in containers if c.pod_name})
     # the two timings are in the page for bench/bench_containers_list.py
     context = {"scope": scope, "filters": filters, "states": CONTAINER_STATES, "pods": pods,
@@ -105,8 +82,7 @@ async def container_list(request, scope):
 
 
 async def container_detail(request, scope, name):
-    check_scope(scope)
-    client = client_for(scope)
+    client = client_for(scope.name)
     try:
         record = await client.inspect_container(name)
     except PodmanError as error:
@@ -124,9 +100,9 @@ async def container_detail(request, scope, name):
     return await arender(request, "containers/detail.html", context)
 
 
-async def _form_choices(scope: str) -> dict:
+async def _form_choices(scope: Scope) -> dict:
     """Local images, networks, named volumes and pods for the form's choices."""
-    client = client_for(scope)
+    client = client_for(scope.name)
     choices = {"images": [], "networks": [], "volumes": [], "pods": []}
     try:
         choices["images"] = sorted({n for i in await client.list_images() for n in i.names})
@@ -146,7 +122,6 @@ def _form_context(scope, settings, errors=None, podman_error="", edit_of=None, c
 
 
 async def create_form(request, scope):
-    check_scope(scope)
     settings = ContainerSettings(pod=request.GET.get("pod", ""), image=request.GET.get("image", ""))
     return await arender(request, "containers/form.html",
                          _form_context(scope, settings, choices=await _form_choices(scope)))
@@ -154,8 +129,6 @@ async def create_form(request, scope):
 
 @operator_required("container-create")
 async def create_submit(request, scope):
-    check_scope(scope)
-    user = await request.auser()
     settings = ContainerSettings.from_mapping(request.POST)
     if "start" not in request.POST:
         settings.start = False
@@ -165,31 +138,27 @@ async def create_submit(request, scope):
         return await arender(request, "containers/form.html",
                              _form_context(scope, settings, invalid.errors, choices=await _form_choices(scope)),
                              status=400)
-    client = client_for(scope)
-    target = settings.name or settings.image
+    client = client_for(scope.name)
     try:
-        container_id = await client.create_container(spec)
+        async with audited(request, "container-create", scope, target=settings.name or settings.image) as entry:
+            container_id = await client.create_container(spec)
+            entry.target, entry.detail = settings.name or container_id[:12], "created"
+            if settings.start:
+                try:
+                    await client.start_container(container_id)
+                    entry.detail = "created and started"
+                except PodmanError as error:
+                    entry.detail = f"created; start failed: {error}"
     except PodmanError as error:
-        await audit.arecord(user, "container-create", scope=scope, target=target, result="failed", detail=str(error))
         return await arender(request, "containers/form.html",
                              _form_context(scope, settings, podman_error=str(error),
                                            choices=await _form_choices(scope)), status=400)
-    detail = "created"
-    if settings.start:
-        try:
-            await client.start_container(container_id)
-            detail = "created and started"
-        except PodmanError as error:
-            detail = f"created; start failed: {error}"
-    await audit.arecord(user, "container-create", scope=scope, target=settings.name or container_id[:12],
-                        result="ok", detail=detail)
     record = await client.inspect_container(container_id)
     return redirect("container-detail", scope=scope, name=record.get("Name") or container_id)
 
 
 async def edit_form(request, scope, name):
-    check_scope(scope)
-    client = client_for(scope)
+    client = client_for(scope.name)
     try:
         record = await client.inspect_container(name)
         image = await client.inspect_image(record.get("Image") or record["Config"]["Image"])
@@ -204,9 +173,7 @@ async def edit_form(request, scope, name):
 async def edit_submit(request, scope, name):
     """Recreate with changed settings: the new container is created first (under the
     same name, the old one renamed aside), so a refusal by podman loses nothing."""
-    check_scope(scope)
-    user = await request.auser()
-    client = client_for(scope)
+    client = client_for(scope.name)
     settings = ContainerSettings.from_mapping(request.POST)
     settings.name = name
     if "start" not in request.POST:
@@ -231,30 +198,27 @@ async def edit_submit(request, scope, name):
         return await again(podman_error=str(error))
     aside = f"{name}-replaced-{int(time.time())}"
     try:
-        await client.rename_container(old["Id"], aside)
-        try:
-            new_id = await client.create_container(spec)
-        except PodmanError:
-            await client.rename_container(old["Id"], name)
-            raise
-        if (old.get("State") or {}).get("Running"):
-            await client.stop_container(old["Id"])
-        await client.remove_container(old["Id"], force=True, volumes=False)
-        if settings.start:
-            await client.start_container(new_id)
+        async with audited(request, "container-edit", scope, target=name) as entry:
+            await client.rename_container(old["Id"], aside)
+            try:
+                new_id = await client.create_container(spec)
+            except PodmanError:
+                await client.rename_container(old["Id"], name)
+                raise
+            if (old.get("State") or {}).get("Running"):
+                await client.stop_container(old["Id"])
+            await client.remove_container(old["Id"], force=True, volumes=False)
+            if settings.start:
+                await client.start_container(new_id)
+            entry.detail = f"recreated as {new_id[:12]} (was {old['Id'][:12]})"
     except PodmanError as error:
-        await audit.arecord(user, "container-edit", scope=scope, target=name, result="failed", detail=str(error))
         return await again(podman_error=str(error))
-    await audit.arecord(user, "container-edit", scope=scope, target=name, result="ok",
-                        detail=f"recreated as {new_id[:12]} (was {old['Id'][:12]})")
     return redirect("container-detail", scope=scope, name=name)
 
 
 @require_POST
 @operator_required("container-rename")
 async def rename(request, scope, name):
-    check_scope(scope)
-    user = await request.auser()
     new_name = (request.POST.get("new_name") or "").strip()
     settings = ContainerSettings(image="localhost/x", name=new_name)
     try:
@@ -264,58 +228,20 @@ async def rename(request, scope, name):
             message = "A new name is required." if not new_name else invalid.errors["name"][0]
             return HttpResponseBadRequest(message)
     try:
-        await client_for(scope).rename_container(name, new_name)
+        async with audited(request, "container-rename", scope, target=name) as entry:
+            await client_for(scope.name).rename_container(name, new_name)
+            entry.detail = f"-> {new_name}"
     except PodmanError as error:
-        await audit.arecord(user, "container-rename", scope=scope, target=name, result="failed", detail=str(error))
         return podman_refusal(error)
-    await audit.arecord(user, "container-rename", scope=scope, target=name, result="ok", detail=f"-> {new_name}")
     response = HttpResponse(status=204)
     response["HX-Redirect"] = reverse("container-detail", kwargs={"scope": scope, "name": new_name})
     return response
 
 
-def podman_refusal(error: PodmanError) -> HttpResponse:
-    """Podman's own message, with its status when it is the caller's doing (htmx shows
-    it in the page's banner)."""
-    return HttpResponse(str(error), status=error.status if error.status in (400, 404, 409) else 502,
-                        content_type="text/plain")
-
-
-def go_next(request) -> HttpResponse | None:
-    """When the page asked to go somewhere after the action (a detail page), tell htmx."""
-    target = request.POST.get("next")
-    if not target:
-        return None
-    response = HttpResponse(status=204)
-    response["HX-Redirect"] = target if target.startswith("/") else "/"
-    return response
-
-
-async def lifecycle_action(request, scope, name, verb, kind, verbs, client_call, render_row):
-    """start/stop/...: call podman, audit, and answer the changed row (nothing when
-    removed), podman's refusal, or a redirect when the page asked for one."""
-    check_scope(scope)
-    if verb not in verbs:
-        raise Http404(f"no action {verb}")
-    user = await request.auser()
-    try:
-        await client_call()
-    except PodmanError as error:
-        await audit.arecord(user, f"{kind}-{verb}", scope=scope, target=name, result="failed", detail=str(error))
-        return podman_refusal(error)
-    await audit.arecord(user, f"{kind}-{verb}", scope=scope, target=name, result="ok")
-    redirect_response = go_next(request)
-    if redirect_response is not None:
-        return redirect_response
-    if verb == "remove":
-        return HttpResponse("")
-    return HttpResponse(await render_row())
-
-
 @require_POST
 @operator_required("container-action")
 async def action(request, scope, name, verb):
-    client = client_for(scope) if verb in ACTIONS else None
+    client = client_for(scope.name) if verb in ACTIONS else None
 
     async def call():
         if verb == "remove":
@@ -325,7 +251,7 @@ async def action(request, scope, name, verb):
 
     async def row():
         try:
-            return render_container_row(await client.container(name), scope, True)
+            return render_container_row(await client.container(name), scope.name, True)
         except NotFound:
             return ""
 

@@ -11,13 +11,11 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from dashboard import audit
 from dashboard.permissions import operator_required
 from dashboard.host.podman_clients import client_for
 from dashboard.live.podman_watch import image_pulls, live_socket_url
 from dashboard.views.rendering import arender
-from dashboard.views.containers import (check_scope, go_next, operate_flag, podman_failure,
-                                        podman_refusal)
+from dashboard.views.actions import audited, go_next, operate_flag, podman_failure, podman_refusal
 from engine.podman import Image, PodmanError
 from engine.podman.container_spec import valid_image_reference
 
@@ -33,21 +31,19 @@ def render_image_rows(images: list[Image], scope: str, can_act: bool) -> str:
 
 
 async def image_list(request, scope):
-    check_scope(scope)
-    ws_url = live_socket_url(scope, "images")
+    ws_url = live_socket_url(scope.name, "images")
     try:
-        images = await client_for(scope).list_images()
+        images = await client_for(scope.name).list_images()
     except PodmanError as error:
         return await podman_failure(request, error, scope, "images")
     can_act = await operate_flag(request)
     return await arender(request, "images/list.html", {
-        "scope": scope, "rows": render_image_rows(images, scope, can_act), "count": len(images),
+        "scope": scope, "rows": render_image_rows(images, scope.name, can_act), "count": len(images),
         "ws_url": ws_url})
 
 
 async def image_detail(request, scope, image_id):
-    check_scope(scope)
-    client = client_for(scope)
+    client = client_for(scope.name)
     try:
         record = await client.inspect_image(image_id)
     except PodmanError as error:
@@ -61,32 +57,26 @@ async def image_detail(request, scope, image_id):
 @require_POST
 @operator_required("image-remove")
 async def image_remove(request, scope, image_id):
-    check_scope(scope)
-    user = await request.auser()
     try:
-        await client_for(scope).remove_image(image_id, force=request.POST.get("force") == "1")
+        async with audited(request, "image-remove", scope, target=image_id):
+            await client_for(scope.name).remove_image(image_id, force=request.POST.get("force") == "1")
     except PodmanError as error:
-        await audit.arecord(user, "image-remove", scope=scope, target=image_id, result="failed", detail=str(error))
         return podman_refusal(error)
-    await audit.arecord(user, "image-remove", scope=scope, target=image_id, result="ok")
     return go_next(request) or HttpResponse("")
 
 
 @require_POST
 @operator_required("image-prune")
 async def image_prune(request, scope):
-    check_scope(scope)
-    user = await request.auser()
     everything = request.POST.get("all") == "1"
     try:
-        reports = await client_for(scope).prune_images(all=everything)
+        async with audited(request, "image-prune", scope) as entry:
+            reports = await client_for(scope.name).prune_images(all=everything)
+            removed = [r.get("Id", "") for r in reports]
+            entry.target, entry.detail = "all unused" if everything else "dangling", f"removed {len(removed)}"
     except PodmanError as error:
-        await audit.arecord(user, "image-prune", scope=scope, result="failed", detail=str(error))
         return podman_refusal(error)
-    removed = [r.get("Id", "") for r in reports]
     freed = sum(int(r.get("Size") or 0) for r in reports)
-    await audit.arecord(user, "image-prune", scope=scope, target="all unused" if everything else "dangling",
-                        result="ok", detail=f"removed {len(removed)}")
     return HttpResponse(render_to_string("images/_prune_result.html", {"removed": removed, "freed": freed}))
 
 
@@ -95,8 +85,6 @@ async def image_prune(request, scope):
 async def image_import(request, scope):
     """A rootfs tarball uploaded by the browser (its progress bar follows the upload),
     imported with an optional CMD."""
-    check_scope(scope)
-    user = await request.auser()
     reference = (request.POST.get("reference") or "").strip()
     command = (request.POST.get("cmd") or "").strip()
     upload = request.FILES.get("tarball")
@@ -114,14 +102,12 @@ async def image_import(request, scope):
         yield from upload.chunks(IMPORT_CHUNK)
 
     try:
-        image_id = await client_for(scope).import_image(_async_chunks(chunks()), reference=reference,
-                                                        changes=changes)
+        async with audited(request, "image-import", scope, target=reference or upload.name) as entry:
+            image_id = await client_for(scope.name).import_image(_async_chunks(chunks()), reference=reference,
+                                                                 changes=changes)
+            entry.detail = f"{image_id[:12]} from {upload.name} ({upload.size} bytes)"
     except PodmanError as error:
-        await audit.arecord(user, "image-import", scope=scope, target=reference or upload.name, result="failed",
-                            detail=str(error))
         return podman_refusal(error)
-    await audit.arecord(user, "image-import", scope=scope, target=reference or upload.name, result="ok",
-                        detail=f"{image_id[:12]} from {upload.name} ({upload.size} bytes)")
     return HttpResponse(render_to_string("images/_import_result.html",
                                          {"image_id": image_id, "reference": reference, "scope": scope}))
 
@@ -140,7 +126,6 @@ async def _async_chunks(chunks):
 async def image_pull(request, scope):
     """Starts the pull in this server process and answers a progress pane that follows
     it over a websocket (so a slow pull never holds the request)."""
-    check_scope(scope)
     user = await request.auser()
     reference = (request.POST.get("reference") or "").strip()
     if not reference:
@@ -150,7 +135,7 @@ async def image_pull(request, scope):
         return HttpResponseBadRequest(f"{reference!r} is not an image reference (e.g. docker.io/library/alpine:latest).",
                                       content_type="text/plain")
     job = secrets.token_hex(8)
-    image_pulls.start_pull(job, scope, plain, user, tls_verify=request.POST.get("insecure") != "1")
+    image_pulls.start_pull(job, scope.name, plain, user, tls_verify=request.POST.get("insecure") != "1")
     return HttpResponse(render_to_string("images/_pull_progress.html",
                                          {"job": job, "reference": reference, "scope": scope}))
 

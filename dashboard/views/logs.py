@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import path
 
-from dashboard.host import journal, scopes
+from dashboard.host import journal
 from dashboard.live import unit_watch
 from dashboard.consumers.logs import open_query
 from dashboard.host.podman_clients import client_for
@@ -28,7 +28,7 @@ async def logs_page(request, scope):
     follow = request.GET.get("follow", "on" if not request.GET else "") == "on"
     error, source = "", None
     try:
-        source, _, _ = await open_query(scope, filters)
+        source, _, _ = await open_query(scope.name, filters)
     except journal.BadQuery as problem:
         error = str(problem)
     context = {
@@ -47,12 +47,12 @@ async def name_suggestions(request, scope):
     names: list[str] = []
     try:
         if kind == "container":
-            names = [c.name for c in await client_for(scope).list_containers(all=True) if not c.is_infra]
+            names = [c.name for c in await client_for(scope.name).list_containers(all=True) if not c.is_infra]
         elif kind == "pod":
-            names = [p.name for p in await client_for(scope).list_pods()]
+            names = [p.name for p in await client_for(scope.name).list_pods()]
         elif kind == "unit":
             # the unit watcher of this process already holds every unit: no bus call
-            names = [u.name for u in (await unit_watch.watch_for(scopes.get_scope(scope))).snapshot()]
+            names = [u.name for u in (await unit_watch.watch_for(scope)).snapshot()]
     except PodmanError:
         names = []  # only a help: the field still takes any name, and the header shows what is down
     return await arender(request, "logs/_names.html", {"names": sorted(set(names))})
@@ -84,10 +84,10 @@ async def download(request, scope):
     if form not in ("text", "json"):
         return HttpResponseBadRequest("format must be text or json")
     try:
-        source, query, log_scope = await open_query(scope, _filters(request))
+        source, query, log_scope = await open_query(scope.name, _filters(request))
     except journal.BadQuery as problem:
         return HttpResponseBadRequest(str(problem), content_type="text/plain; charset=utf-8")
-    entries = _podman_entries(scope, source) if source.via_podman else journal.stream_lines(query, log_scope.child_env())
+    entries = _podman_entries(scope.name, source) if source.via_podman else journal.stream_lines(query, log_scope.child_env())
     render_entry = _as_json if form == "json" else journal.format_text
 
     async def body():

@@ -9,7 +9,6 @@ from dashboard import overview
 from dashboard.host import scopes
 from dashboard.live import unit_watch
 from dashboard.host.podman_clients import client_for
-from dashboard.views.containers import check_scope
 from dashboard.views.rendering import arender
 from engine.podman import PodmanError
 
@@ -54,6 +53,5 @@ async def shared_overview_context(scope_name: str, not_before: float) -> dict:
 
 
 async def overview_page(request, scope):
-    check_scope(scope)
-    context = await overview_context(scope)
+    context = await overview_context(scope.name)
     return await arender(request, "overview/page.html", {**context, "ws_url": f"/ws/overview/{scope}/"})

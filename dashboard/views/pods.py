@@ -8,12 +8,11 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from dashboard import audit
 from dashboard.permissions import operator_required
 from dashboard.host.podman_clients import client_for
 from dashboard.live.podman_watch import live_socket_url
 from dashboard.views.rendering import arender
-from dashboard.views.containers import check_scope, lifecycle_action, operate_flag, podman_failure
+from dashboard.views.actions import audited, lifecycle_action, operate_flag, podman_failure
 from engine.podman import Pod, PodmanError
 from engine.podman.container_spec import InvalidSettings, pod_spec
 
@@ -29,15 +28,14 @@ def render_pod_rows(pods: list[Pod], scope: str, can_act: bool) -> str:
 
 
 async def pod_list(request, scope, form=None, errors=None, podman_error="", status=200):
-    check_scope(scope)
-    ws_url = live_socket_url(scope, "pods")
+    ws_url = live_socket_url(scope.name, "pods")
     try:
-        pods = await client_for(scope).list_pods()
+        pods = await client_for(scope.name).list_pods()
     except PodmanError as error:
         return await podman_failure(request, error, scope, "pods")
     can_act = await operate_flag(request)
     return await arender(request, "pods/list.html", {
-        "scope": scope, "rows": render_pod_rows(pods, scope, can_act), "count": len(pods),
+        "scope": scope, "rows": render_pod_rows(pods, scope.name, can_act), "count": len(pods),
         "form": form or {}, "errors": errors or {}, "podman_error": podman_error,
         "ws_url": ws_url}, status=status)
 
@@ -50,25 +48,21 @@ async def pods_page(request, scope):
 
 @operator_required("pod-create")
 async def pod_create(request, scope):
-    check_scope(scope)
-    user = await request.auser()
     form = {k: request.POST.get(k, "") for k in ("name", "ports", "labels")}
     try:
         spec = pod_spec(**form)
     except InvalidSettings as invalid:
         return await pod_list(request, scope, form, invalid.errors, status=400)
     try:
-        await client_for(scope).create_pod(spec)
+        async with audited(request, "pod-create", scope, target=form["name"]):
+            await client_for(scope.name).create_pod(spec)
     except PodmanError as error:
-        await audit.arecord(user, "pod-create", scope=scope, target=form["name"], result="failed", detail=str(error))
         return await pod_list(request, scope, form, podman_error=str(error), status=400)
-    await audit.arecord(user, "pod-create", scope=scope, target=form["name"], result="ok")
     return redirect("pod-detail", scope=scope, name=form["name"])
 
 
 async def pod_detail(request, scope, name):
-    check_scope(scope)
-    client = client_for(scope)
+    client = client_for(scope.name)
     try:
         record = await client.inspect_pod(name)
     except PodmanError as error:
@@ -86,7 +80,7 @@ async def pod_detail(request, scope, name):
 @require_POST
 @operator_required("pod-action")
 async def pod_action(request, scope, name, verb):
-    client = client_for(scope) if verb in POD_ACTIONS else None
+    client = client_for(scope.name) if verb in POD_ACTIONS else None
 
     async def call():
         if verb == "remove":
@@ -96,7 +90,7 @@ async def pod_action(request, scope, name, verb):
 
     async def row():
         listed = await client.list_pods(filters={"name": [f"^{name}$"]})
-        return render_pod_row(listed[0], scope, True) if listed else ""
+        return render_pod_row(listed[0], scope.name, True) if listed else ""
 
     return await lifecycle_action(request, scope, name, verb, "pod", POD_ACTIONS, call, row)
 

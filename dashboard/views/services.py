@@ -10,13 +10,13 @@ from django.urls import path
 from django.utils.html import escape
 from django.views.decorators.http import require_POST
 
-from dashboard import audit, services
+from dashboard import services
 from dashboard.host import scopes
 from dashboard.permissions import operator_required
 from dashboard.host.systemd import SystemdError
 from dashboard.live.unit_watch import watch_for
 from dashboard.views.rendering import arender
-from dashboard.views.containers import check_scope, operate_flag
+from dashboard.views.actions import audited, operate_flag
 from engine.podman import PodmanError
 from engine.units import install
 from engine.units.formats import FormatUnavailable
@@ -45,22 +45,20 @@ def _choices(scope: scopes.Scope) -> dict:
 
 
 async def dialog(request, scope, kind, name):
-    check_scope(scope)
     _target(kind)
-    scope_obj = scopes.get_scope(scope)
-    made = services.podhouse_services(scope_obj)
+    made = services.podhouse_services(scope)
     existing = next((m for m in made.values() if m.source == f"{kind} {name}"), None)
     return await arender(request, "services/_dialog.html", {
         "scope": scope, "kind": kind, "name": name, "existing": existing,
         "unit_name": request.GET.get("unit_name") or (existing.service.removesuffix(".service").removesuffix("-pod")
                                                        if existing else name),
-        **_choices(scope_obj)})
+        **_choices(scope)})
 
 
-async def _preview_context(scope_obj, kind, name, form) -> dict:
-    context = {"scope": scope_obj.name, "kind": kind, "name": name}
+async def _preview_context(scope: scopes.Scope, kind, name, form) -> dict:
+    context = {"scope": scope.name, "kind": kind, "name": name}
     try:
-        context["preview"] = await services.build(scope_obj, kind, name, form)
+        context["preview"] = await services.build(scope, kind, name, form)
     except InvalidOptions as error:
         context["errors"] = error.errors
     except (FormatUnavailable, SpecError, services.ServiceError, PodmanError) as error:
@@ -69,53 +67,43 @@ async def _preview_context(scope_obj, kind, name, form) -> dict:
 
 
 async def preview(request, scope, kind, name):
-    check_scope(scope)
     _target(kind)
-    context = await _preview_context(scopes.get_scope(scope), kind, name, _form(request.GET))
+    context = await _preview_context(scope, kind, name, _form(request.GET))
     return await arender(request, "services/_preview.html", context)
 
 
 @require_POST
 @operator_required("service-enable")
 async def enable(request, scope, kind, name):
-    check_scope(scope)
     _target(kind)
-    scope_obj = scopes.get_scope(scope)
-    user = await request.auser()
-    context = await _preview_context(scope_obj, kind, name, _form(request.POST))
-    found = context.get("preview")
-    if found is None:
-        await audit.arecord(user, "service-enable", scope=scope, target=f"{kind}/{name}", result="refused",
-                            detail=context.get("problem") or str(context.get("errors")))
-        return await arender(request, "services/_preview.html", context)
-    # The outcome's badge then follows the unit live, from the watcher's version
-    # before anything changed: no state change in between is missed.
-    watch = await watch_for(scope_obj, wait=False)
+    context = await _preview_context(scope, kind, name, _form(request.POST))
     try:
-        outcome = await services.enable_preview(scope_obj, found, confirmed=request.POST.get("confirm") == "yes")
-    except install.NeedsConfirmation as error:
-        await audit.arecord(user, "service-enable", scope=scope, target=f"{kind}/{name}", result="refused",
-                            detail=str(error))
+        async with audited(request, "service-enable", scope, target=f"{kind}/{name}",
+                           refused=(install.NeedsConfirmation,)) as entry:
+            found = context.get("preview")
+            if found is None:
+                entry.result, entry.detail = "refused", context.get("problem") or str(context.get("errors"))
+                return await arender(request, "services/_preview.html", context)
+            # The outcome's badge then follows the unit live, from the watcher's version
+            # before anything changed: no state change in between is missed.
+            watch = await watch_for(scope, wait=False)
+            outcome = await services.enable_preview(scope, found, confirmed=request.POST.get("confirm") == "yes")
+            entry.result = "ok" if outcome.ok else "failed"
+            entry.detail = f"{found.units.format} {outcome.service}: {outcome.state}. {outcome.message}"
+    except install.NeedsConfirmation:
         context["must_confirm"] = True
         return await arender(request, "services/_preview.html", context)
     except (SystemdError, OSError) as error:
-        await audit.arecord(user, "service-enable", scope=scope, target=f"{kind}/{name}", result="failed",
-                            detail=str(error))
         context["problem"] = f"Could not enable: {error}"
         return await arender(request, "services/_preview.html", context)
-    await audit.arecord(user, "service-enable", scope=scope, target=f"{kind}/{name}",
-                        result="ok" if outcome.ok else "failed",
-                        detail=f"{found.units.format} {outcome.service}: {outcome.state}. {outcome.message}")
     live_url = f"/ws/services/{scope}/state/?name={quote(outcome.service)}&since={watch.version}"
     return await arender(request, "services/_outcome.html", {"scope": scope, "outcome": outcome,
                                                               "format": found.units.format, "live_url": live_url})
 
 
 async def service_list(request, scope):
-    check_scope(scope)
-    scope_obj = scopes.get_scope(scope)
-    made = services.podhouse_services(scope_obj)
-    watch = await watch_for(scope_obj)
+    made = services.podhouse_services(scope)
+    watch = await watch_for(scope)
     rows = {row.name: row for row in watch.snapshot()}
     items = [{"made": m, "row": rows.get(m.service), "kind": m.source.partition(" ")[0],
               "target": m.source.partition(" ")[2]} for m in made.values()]
@@ -127,15 +115,12 @@ def _service_action(action: str, run):
     @require_POST
     @operator_required(f"service-{action}")
     async def view(request, scope, service):
-        check_scope(scope)
-        user = await request.auser()
         try:
-            outcome = await run(scopes.get_scope(scope), service)
+            async with audited(request, f"service-{action}", scope, target=service) as entry:
+                outcome = await run(scope, service)
+                entry.detail = outcome.message
         except (services.ServiceError, SystemdError, install.NotOurs) as error:
-            await audit.arecord(user, f"service-{action}", scope=scope, target=service, result="failed",
-                                detail=str(error))
             return HttpResponse(f'<div class="service-result error" role="alert">{escape(str(error))}</div>')
-        await audit.arecord(user, f"service-{action}", scope=scope, target=service, detail=outcome.message)
         return await arender(request, "services/_outcome.html", {"scope": scope, "outcome": outcome,
                                                                   "action": action})
 

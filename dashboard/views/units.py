@@ -10,12 +10,12 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from dashboard import audit
 from dashboard.host import scopes
 from dashboard.live import unit_watch
 from dashboard.permissions import operator_required
 from dashboard.host.systemd import ACTIONS, SystemdError, manager_for
 from dashboard.host.unit_files import container_link, read_unit_file
+from dashboard.views.actions import audited
 from dashboard.views.rendering import arender
 
 KINDS = {"service": "Services", "socket": "Sockets", "timer": "Timers", "target": "Targets"}
@@ -33,13 +33,6 @@ def dom_id(name: str) -> str:
     return "unit-" + hashlib.sha1(name.encode()).hexdigest()[:16]
 
 
-def scope_or_404(name: str):
-    try:
-        return scopes.get_scope(name)
-    except scopes.UnknownScope as error:
-        raise Http404(str(error)) from None
-
-
 def row_context(scope_name: str, row, can_operate: bool, swap: str = "") -> dict:
     return {"scope": scope_name, "row": row, "row_id": dom_id(row["name"] if isinstance(row, dict) else row.name),
             "user_can_operate": can_operate, "swap": swap}
@@ -52,11 +45,10 @@ def render_row(scope_name: str, row, can_operate: bool, swap: str = "") -> str:
 
 
 async def units_list(request, scope):
-    scope_obj = scope_or_404(scope)
     kind = request.GET.get("kind", "service")
     if kind not in KINDS:
         kind = "service"
-    watch = await unit_watch.watch_for(scope_obj)
+    watch = await unit_watch.watch_for(scope)
     rows = [r for r in watch.snapshot() if r.kind == kind]
     return await arender(request, "units/list.html", {
         "scope": scope, "kind": kind, "kinds": KINDS, "version": watch.version,
@@ -131,11 +123,11 @@ def available_actions(props: dict) -> list[str]:
     return [action for action in ACTIONS if offered[action]]
 
 
-async def _unit_properties(scope_obj, name: str) -> dict:
-    watch = await unit_watch.watch_for(scope_obj)
+async def _unit_properties(scope: scopes.Scope, name: str) -> dict:
+    watch = await unit_watch.watch_for(scope)
     if watch.live and watch.manager is not None:
         return await watch.manager.unit_properties(name)
-    async with manager_for(scope_obj) as manager:
+    async with manager_for(scope) as manager:
         return await manager.unit_properties(name)
 
 
@@ -152,14 +144,13 @@ def detail_context(scope_name: str, props: dict) -> dict:
 
 
 async def unit_detail(request, scope, name):
-    scope_obj = scope_or_404(scope)
     # The version first: a change while the properties are read is then sent again.
-    version = (await unit_watch.watch_for(scope_obj)).version
+    version = (await unit_watch.watch_for(scope)).version
     try:
-        props = await _unit_properties(scope_obj, name)
+        props = await _unit_properties(scope, name)
     except SystemdError as error:  # no such unit, or an invalid unit name
         raise Http404(error.message) from None
-    context = detail_context(scope, props)
+    context = detail_context(scope.name, props)
     context["version"] = version
     return await arender(request, "units/detail.html", context)
 
@@ -168,17 +159,16 @@ def _action_view(action: str):
     @require_POST
     @operator_required(f"unit-{action}")
     async def view(request, scope, name):
-        scope_obj = scope_or_404(scope)
-        try:
-            async with manager_for(scope_obj) as manager:
-                outcome = await manager.act(action, name)
-            result, message, ok = outcome.result, outcome.message, outcome.ok
-        except SystemdError as error:
-            result, message, ok = "error", error.message, False
-        except OSError as error:
-            result, message, ok = "error", f"cannot reach systemd: {error}", False
-        await audit.arecord(await request.auser(), f"unit-{action}", scope=scope, target=name,
-                            result=result, detail=message)
+        async with audited(request, f"unit-{action}", scope, target=name) as entry:
+            try:
+                async with manager_for(scope) as manager:
+                    outcome = await manager.act(action, name)
+                result, message, ok = outcome.result, outcome.message, outcome.ok
+            except SystemdError as error:
+                result, message, ok = "error", error.message, False
+            except OSError as error:
+                result, message, ok = "error", f"cannot reach systemd: {error}", False
+            entry.result, entry.detail = result, message
         return await arender(request, "units/_result.html", {
             "action": action, "name": name, "result": result, "message": message, "ok": ok})
 

@@ -11,12 +11,12 @@ from django.urls import path
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from dashboard import audit, update_schedule, updates
+from dashboard import update_schedule, updates
 from dashboard.host import scopes
 from dashboard.models import UpdateRecord
 from dashboard.permissions import operator_required
 from dashboard.host.systemd import SystemdError
-from dashboard.views.containers import check_scope, operate_flag, podman_failure
+from dashboard.views.actions import audited, operate_flag, podman_failure
 from dashboard.views.rendering import arender
 from engine import autoupdate
 from engine.podman import PodmanError
@@ -25,12 +25,12 @@ from engine.units import install, schedule
 HISTORY = 50
 
 
-async def _history(scope: str) -> list[UpdateRecord]:
-    return [r async for r in UpdateRecord.objects.filter(scope=scope)[:HISTORY]]
+async def _history(scope: scopes.Scope) -> list[UpdateRecord]:
+    return [r async for r in UpdateRecord.objects.filter(scope=scope.name)[:HISTORY]]
 
 
-async def _tables_context(request, scope: str) -> dict:
-    found = await updates.read_candidates(scope)
+async def _tables_context(request, scope: scopes.Scope) -> dict:
+    found = await updates.read_candidates(scope.name)
     return {"scope": scope, "candidates": [c for c in found if c.can_update],
             "cannot": [c for c in found if not c.can_update], "no_unit": autoupdate.NO_UNIT,
             "history": await _history(scope), "can_operate": await operate_flag(request),
@@ -38,7 +38,6 @@ async def _tables_context(request, scope: str) -> dict:
 
 
 async def updates_page(request, scope):
-    check_scope(scope)
     try:
         context = await _tables_context(request, scope)
     except PodmanError as error:
@@ -49,8 +48,8 @@ async def updates_page(request, scope):
 
 # -- automatic updates: the timer ----------------------------------------------------
 
-async def _schedule_context(request, scope: str, state=None, form=None, **extra) -> dict:
-    state = state or await update_schedule.read_state(scopes.get_scope(scope))
+async def _schedule_context(request, scope: scopes.Scope, state=None, form=None, **extra) -> dict:
+    state = state or await update_schedule.read_state(scope)
     if form is None:
         wanted = state.schedule
         form = {"on_calendar": wanted.on_calendar, "randomized_delay": wanted.randomized_delay,
@@ -66,8 +65,6 @@ def _schedule_answer(context: dict) -> HttpResponse:
 @require_POST
 @operator_required("autoupdate-schedule")
 async def schedule_save(request, scope):
-    check_scope(scope)
-    user, the_scope = await request.auser(), scopes.get_scope(scope)
     wanted, errors = schedule.read_schedule(request.POST)
     form = {"on_calendar": request.POST.get("on_calendar", ""), "insecure": request.POST.get("insecure") == "1",
             "randomized_delay": request.POST.get("randomized_delay", "")}
@@ -75,7 +72,10 @@ async def schedule_save(request, scope):
         return _schedule_answer(await _schedule_context(request, scope, form=form, errors={
             field: [message] for field, message in errors.items()}))
     try:
-        state = await update_schedule.turn_on(the_scope, wanted, confirmed=request.POST.get("confirmed") == "1")
+        async with audited(request, "autoupdate-schedule", scope, target=schedule.TIMER,
+                           bad_input=(schedule.CalendarError, install.NeedsConfirmation)) as entry:
+            state = await update_schedule.turn_on(scope, wanted, confirmed=request.POST.get("confirmed") == "1")
+            entry.detail = f"OnCalendar={wanted.on_calendar} RandomizedDelaySec={wanted.randomized_delay}"
     except schedule.CalendarError as error:  # checked before anything is written
         return _schedule_answer(await _schedule_context(request, scope, form=form, errors={
             "on_calendar": [f"systemd cannot read it: {error}"]}))
@@ -83,11 +83,7 @@ async def schedule_save(request, scope):
         return _schedule_answer(await _schedule_context(request, scope, form=form,
                                                         needs_confirmation=refusal.planned))
     except (schedule.ScheduleError, SystemdError, OSError) as error:
-        await audit.arecord(user, "autoupdate-schedule", scope=scope, target=schedule.TIMER, result="failed",
-                            detail=str(error))
         return _schedule_answer(await _schedule_context(request, scope, form=form, error=str(error)))
-    await audit.arecord(user, "autoupdate-schedule", scope=scope, target=schedule.TIMER,
-                        detail=f"OnCalendar={wanted.on_calendar} RandomizedDelaySec={wanted.randomized_delay}")
     return _schedule_answer(await _schedule_context(request, scope, state=state, message=(
         f"Automatic updates are on: {wanted.on_calendar}.")))
 
@@ -99,15 +95,12 @@ def _schedule_action(action: str, target: str, call, refusals: tuple, answer):
     @require_POST
     @operator_required(action)
     async def view(request, scope):
-        check_scope(scope)
-        user = await request.auser()
         try:
-            result = await call(scopes.get_scope(scope))
+            async with audited(request, action, scope, target=target, refused=refusals) as entry:
+                extra = answer(await call(scope))
+                entry.detail = extra["message"]
         except refusals as error:
-            await audit.arecord(user, action, scope=scope, target=target, result="refused", detail=str(error))
             return _schedule_answer(await _schedule_context(request, scope, error=str(error)))
-        extra = answer(result)
-        await audit.arecord(user, action, scope=scope, target=target, detail=extra["message"])
         return _schedule_answer(await _schedule_context(request, scope, **extra))
 
     view.__name__ = action.replace("-", "_")
@@ -123,7 +116,6 @@ schedule_run = _schedule_action("autoupdate-schedule-run", schedule.SERVICE, upd
 
 async def schedule_preview(request, scope):
     """When a calendar expression next elapses, in systemd's words (as it is typed)."""
-    check_scope(scope)
     calendar = schedule.calendar_text(request.GET.get("on_calendar"))
     if not calendar:
         return HttpResponse("")
@@ -136,7 +128,6 @@ async def schedule_preview(request, scope):
 
 async def updates_tables(request, scope):
     """The tables alone, re-read when a job ended."""
-    check_scope(scope)
     try:
         context = await _tables_context(request, scope)
     except PodmanError as error:
@@ -148,21 +139,19 @@ def _job_view(mode: str):
     @require_POST
     @operator_required(f"autoupdate-{mode}")
     async def view(request, scope):
-        check_scope(scope)
-        user = await request.auser()
         only = request.POST.get("container", "")
         try:
-            found = [c for c in await updates.read_candidates(scope) if c.can_update]
+            async with audited(request, f"autoupdate-{mode}", scope, target=only or "all") as entry:
+                found = [c for c in await updates.read_candidates(scope.name) if c.can_update]
+                entry.handed_over()  # the job audits each container it updates
         except PodmanError as error:
-            await audit.arecord(user, f"autoupdate-{mode}", scope=scope, target=only or "all", result="failed",
-                                detail=str(error))
             return HttpResponse(f"Podman: {error}", status=502, content_type="text/plain")
         chosen = [c for c in found if not only or only in (c.id, c.name)]
         if not chosen:
             message = f"{only} does not take part in updates." if only else "No container can be updated."
             return HttpResponse(format_html('<p class="error" role="alert">{}</p>', message))
         job = secrets.token_hex(8)
-        updates.start(job, mode, scopes.get_scope(scope), chosen, user,
+        updates.start(job, mode, scope, chosen, await request.auser(),
                       tls_verify=request.POST.get("insecure") != "1")
         return HttpResponse(render_to_string("updates/_progress.html", {
             "job": job, "mode": mode, "scope": scope, "containers": chosen}))
@@ -174,16 +163,14 @@ def _job_view(mode: str):
 @require_POST
 @operator_required("autoupdate-rollback")
 async def roll_back(request, scope, record_id):
-    check_scope(scope)
-    user = await request.auser()
     try:
-        outcome = await updates.roll_back(scopes.get_scope(scope), record_id, user)
+        async with audited(request, "autoupdate-rollback", scope, target=str(record_id),
+                           refused=(updates.UpdateError, PodmanError)) as entry:
+            outcome = await updates.roll_back(scope, record_id, await request.auser())
+            entry.target, entry.detail = outcome.container, outcome.message
+            entry.result = "ok" if outcome.result == autoupdate.ROLLED_BACK else "failed"
     except (updates.UpdateError, PodmanError) as error:
-        await audit.arecord(user, "autoupdate-rollback", scope=scope, target=str(record_id), result="refused",
-                            detail=str(error))
         return HttpResponse(render_to_string("updates/_rollback.html", {"error": str(error), "scope": scope}))
-    await audit.arecord(user, "autoupdate-rollback", scope=scope, target=outcome.container,
-                        result="ok" if outcome.result == autoupdate.ROLLED_BACK else "failed", detail=outcome.message)
     return HttpResponse(render_to_string("updates/_rollback.html", {"outcome": outcome, "scope": scope}))
 
 

@@ -67,15 +67,16 @@ def test_buttons_post_to_the_action_view_of_this_container_and_the_dangerous_one
     for button in row.all("button"):
         match = resolve(button["hx-post"])
         assert match.url_name == "container-action"
-        assert match.kwargs == {"scope": "user", "name": "db.1", "verb": button["data-action"]}
+        assert {**match.kwargs, "scope": match.kwargs["scope"].name} == {
+            "scope": "user", "name": "db.1", "verb": button["data-action"]}
     kill = next(b for b in row.all("button") if b["data-action"] == "kill")
     assert kill["hx-confirm"] == "Kill db.1 with SIGKILL?" and kill["class"] == "danger"
 
 
 def test_links_lead_to_the_container_its_pod_and_its_unit():
     c = container(name="app", pod_name="shop", pod_id="p" * 64, labels={SYSTEMD_UNIT_LABEL: "app@1.service"})
-    links = {resolve(a["href"]).url_name: resolve(a["href"]).kwargs for a in Parsed(
-        render_container_row(c, "user", False)).all("a")}
+    links = {resolve(a["href"]).url_name: {**resolve(a["href"]).kwargs, "scope": resolve(a["href"]).kwargs["scope"].name}
+             for a in Parsed(render_container_row(c, "user", False)).all("a")}
     assert links == {"container-detail": {"scope": "user", "name": "app"},
                      "pod-detail": {"scope": "user", "name": "shop"},
                      "unit-detail": {"scope": "user", "name": "app@1.service"}}
