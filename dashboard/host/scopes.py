@@ -43,16 +43,19 @@ class UnknownScope(LookupError):
     pass
 
 
-# (state file path, its mtime in ns or None when absent) -> the scopes built from it
-_cached: tuple[tuple[str, int | None], dict[str, Scope]] | None = None
+# (state file path, its inode, size and mtime, or None when absent) -> the scopes built
+# from it.  Inode and size too: the kernel's file clock ticks in milliseconds, and
+# hoststack writes the file anew (os.replace) each time.
+_cached: tuple[tuple, dict[str, Scope]] | None = None
 
 
-def _state_key() -> tuple[str, int | None]:
+def _state_key() -> tuple:
     path = hoststack.STATE_FILE
     try:
-        return str(path), path.stat().st_mtime_ns
+        stat = path.stat()
     except OSError:
         return str(path), None
+    return str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def available_scopes() -> dict[str, Scope]:
