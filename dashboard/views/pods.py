@@ -4,14 +4,15 @@ from __future__ import annotations
 import json
 
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_POST
 
 from dashboard import audit
 from dashboard.permissions import operator_required
 from dashboard.host.podman_clients import client_for
-from dashboard.live.podman_watch import live_socket_url
+from dashboard.live.lists import LISTS, remember_page, render_rows
+from dashboard.live.podman_rows import pod_row
+from dashboard.live.podman_watch import ensure_watching
 from dashboard.views.rendering import arender
 from dashboard.views.containers import check_scope, lifecycle_action, operate_flag, podman_failure
 from engine.podman import Pod, PodmanError
@@ -20,17 +21,15 @@ from engine.podman.container_spec import InvalidSettings, pod_spec
 POD_ACTIONS = ("start", "stop", "restart", "remove")
 
 
-def render_pod_row(pod: Pod, scope: str, can_act: bool) -> str:
-    return render_to_string("pods/_row.html", {"p": pod, "scope": scope, "user_can_operate": can_act})
-
-
 def render_pod_rows(pods: list[Pod], scope: str, can_act: bool) -> str:
-    return "".join(render_pod_row(p, scope, can_act) for p in sorted(pods, key=lambda p: p.name))
+    """Rows drawn by the live list's own template (pods/_rows.html)."""
+    rows = sorted(map(pod_row, pods), key=LISTS["pods"].sort_key)
+    return render_rows(LISTS["pods"], rows, {"scope": scope, "user_can_operate": can_act})
 
 
 async def pod_list(request, scope, form=None, errors=None, podman_error="", status=200):
     check_scope(scope)
-    ws_url = live_socket_url(scope, "pods")
+    position = ensure_watching(scope).position()  # before podman is read
     try:
         pods = await client_for(scope).list_pods()
     except PodmanError as error:
@@ -39,7 +38,7 @@ async def pod_list(request, scope, form=None, errors=None, podman_error="", stat
     return await arender(request, "pods/list.html", {
         "scope": scope, "rows": render_pod_rows(pods, scope, can_act), "count": len(pods),
         "form": form or {}, "errors": errors or {}, "podman_error": podman_error,
-        "ws_url": ws_url}, status=status)
+        "position": position, "page": remember_page(p.id for p in pods)}, status=status)
 
 
 async def pods_page(request, scope):
@@ -79,8 +78,7 @@ async def pod_detail(request, scope, name):
         "scope": scope, "record": record, "p": listed[0] if listed else None, "name": record.get("Name", name),
         "pod": {"name": record.get("Name", name), "id": record["Id"]},
         "members": sorted(members, key=lambda c: (not c.is_infra, c.name)),
-        "raw_json": json.dumps(record, indent=2, sort_keys=True),
-        "ws_url": f"/ws/podman/{scope}/pods/?id={record['Id']}"})
+        "raw_json": json.dumps(record, indent=2, sort_keys=True)})
 
 
 @require_POST
@@ -96,7 +94,7 @@ async def pod_action(request, scope, name, verb):
 
     async def row():
         listed = await client.list_pods(filters={"name": [f"^{name}$"]})
-        return render_pod_row(listed[0], scope, True) if listed else ""
+        return render_pod_rows(listed[:1], scope, True)
 
     return await lifecycle_action(request, scope, name, verb, "pod", POD_ACTIONS, call, row)
 

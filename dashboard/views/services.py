@@ -3,8 +3,6 @@
 regenerate)."""
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.http import Http404, HttpResponse
 from django.urls import path
 from django.utils.html import escape
@@ -15,6 +13,7 @@ from dashboard.host import scopes
 from dashboard.permissions import operator_required
 from dashboard.host.systemd import SystemdError
 from dashboard.live.unit_watch import watch_for
+from dashboard.socket_urls import socket_url
 from dashboard.views.rendering import arender
 from dashboard.views.containers import check_scope, operate_flag
 from engine.podman import PodmanError
@@ -106,7 +105,7 @@ async def enable(request, scope, kind, name):
     await audit.arecord(user, "service-enable", scope=scope, target=f"{kind}/{name}",
                         result="ok" if outcome.ok else "failed",
                         detail=f"{found.units.format} {outcome.service}: {outcome.state}. {outcome.message}")
-    live_url = f"/ws/services/{scope}/state/?name={quote(outcome.service)}&since={watch.version}"
+    live_url = socket_url("service-state-socket", scope=scope, name=outcome.service, since=watch.version)
     return await arender(request, "services/_outcome.html", {"scope": scope, "outcome": outcome,
                                                               "format": found.units.format, "live_url": live_url})
 
