@@ -44,15 +44,16 @@ async def units_list(request, scope):
     if kind not in KINDS:
         kind = "service"
     watch = await unit_watch.watch_for(scope_obj)
-    rows = [unit_watch.row_dict(r) for r in watch.snapshot() if r.kind == kind]
+    # the rows and their version together, with no await between
+    version, rows = watch.version, [unit_watch.row_dict(r) for r in watch.snapshot() if r.kind == kind]
     can_act = await operate_flag(request)
     return await arender(request, "units/list.html", {
-        "scope": scope, "kind": kind, "kinds": KINDS, "version": watch.version,
+        "scope": scope, "kind": kind, "kinds": KINDS, "version": version,
         "rows": render_rows(LISTS["units"], rows, {"scope": scope, "user_can_operate": can_act}),
         "page": remember_page(row["name"] for row in rows),
         "watch_live": watch.live, "watch_message": watch.status_message,
-        "active_states": sorted({r.active_state for r in rows}),
-        "file_states": sorted({r.file_state for r in rows if r.file_state}),
+        "active_states": sorted({r["active_state"] for r in rows}),
+        "file_states": sorted({r["file_state"] for r in rows if r["file_state"]}),
     })
 
 
