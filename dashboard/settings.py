@@ -71,6 +71,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Rows of the long live lists, drawn thousands at a time (dashboard/row_templates.py).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "rows",
+        "DIRS": [BASE_DIR / "templates" / "rows"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "dashboard.row_templates.environment", "autoescape": True,
+                    "trim_blocks": True, "lstrip_blocks": True},
+    },
 ]
 
 DATABASES = {

@@ -75,7 +75,7 @@ def test_container_lines_arrive_live_and_a_dropped_socket_resumes_without_gap_or
     admin_page.wait_for_function("document.querySelectorAll('.log-pane .ll').length >= 50")
     assert "following" in admin_page.locator(".log-pane .log-status").inner_text()
     # Drop the socket while the container keeps printing; the pane comes back by itself.
-    pane_value(admin_page, "pane.ws.close()")
+    pane_value(admin_page, "pane.socket.ws.close()")
     admin_page.wait_for_function("document.querySelector('.log-pane').logPane.reconnects >= 1")
     admin_page.wait_for_function(
         "[...document.querySelectorAll('.log-pane .msg')].some(e => e.textContent === 'seq 600')",
@@ -162,7 +162,7 @@ def test_a_malformed_cursor_sent_by_a_browser_gets_a_message(admin_page, server)
     admin_page.goto(f"{server.url}/user/logs/")
     answer = admin_page.evaluate("""(url) => new Promise((resolve) => {
         const ws = new WebSocket(url);
-        ws.onopen = () => ws.send(JSON.stringify({open: {kind: "all", after: "s=0;i=0"}}));
+        ws.onopen = () => ws.send(JSON.stringify({type: "open", kind: "all", after: "s=0;i=0"}));
         ws.onmessage = (e) => { resolve(JSON.parse(e.data)); ws.close(); };
     })""", f"ws://127.0.0.1:{server.port}/ws/user/logs/")
     assert answer == {"t": "error", "message": "not a journal cursor: 's=0;i=0'"}

@@ -1,26 +1,24 @@
 """A container's live resource use for its detail page: Podman's stats stream (one
 sample a second, taken by podman from the container's cgroup), passed on as JSON while
-the page is open.  Nothing runs when no page shows the container."""
+the page is open.  Nothing runs when no page shows the container: the reading task
+is the consumer's own and ends with the socket."""
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
+from dashboard.consumers.base import CLOSE_NOT_FOUND, PodhouseConsumer, Refuse
 from dashboard.host import scopes
-from dashboard.consumers.base import LoginRequiredConsumer
 from engine.podman import NotFound, PodmanClient, PodmanError
 
 SAMPLE_SECONDS = 1
 
 
-class ContainerStatsConsumer(LoginRequiredConsumer):
-    async def on_connect(self):
-        kwargs = self.scope["url_route"]["kwargs"]
-        self.scope_name, self.container = kwargs["scope"], kwargs["name"]
+class ContainerStatsConsumer(PodhouseConsumer):
+    async def setup(self):
+        self.scope_name, self.container = self.kwargs["scope"], self.kwargs["name"]
         if self.scope_name not in scopes.available_scopes():
-            await self.close(code=4404)
-            return
-        self.reader = asyncio.create_task(self._pass_on())
+            raise Refuse(CLOSE_NOT_FOUND)
+
+    async def ready(self):
+        self.spawn(self._pass_on(), f"stats-{self.container}")
 
     async def _pass_on(self):
         # A client of its own: a stream held while the page is open must not take one
@@ -35,10 +33,3 @@ class ContainerStatsConsumer(LoginRequiredConsumer):
         except PodmanError as error:
             await self.send_json({"error": str(error)})
         await self.close()
-
-    async def disconnect(self, code):
-        reader = getattr(self, "reader", None)
-        if reader is not None:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await reader

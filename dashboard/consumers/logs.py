@@ -1,9 +1,9 @@
 """The websocket of one log pane.
 
 The browser opens /ws/<scope>/logs/ and sends what to show:
-  {"open": {"kind", "name", "priority", "since", "until", "text", "boot",
-            "lines": N, "follow": true, "after": cursor-or-null}}
-and later, for older lines, {"earlier": cursor, "lines": N}.  The server answers with
+  {"type": "open", "kind", "name", "priority", "since", "until", "text", "boot",
+   "lines": N, "follow": true, "after": cursor-or-null}
+and later, for older lines, {"type": "earlier", "cursor": cursor, "lines": N}.  The server answers with
 compact JSON that static/js/logpane.js renders (an htmx fragment per line costs the
 browser several times more at 20,000 lines/s):
   {"t": "source", "description", "note"}            what the pane shows
@@ -13,17 +13,15 @@ browser several times more at 20,000 lines/s):
   {"t": "error", "message"}                          bad input or journalctl's refusal
 Lines come in batches of at most 500, at most one batch per 50 ms.  Given "after" the
 pane gets exactly the lines after that cursor, so a reconnect loses and repeats none.
-The follower's journalctl dies with the socket."""
+The follower's journalctl dies with the socket (its task is the consumer's own)."""
 from __future__ import annotations
 
-import asyncio
-import json
 import time
 from collections import deque
 from contextlib import aclosing
 
 from dashboard.host import hoststack, journal, scopes
-from dashboard.consumers.base import LoginRequiredConsumer
+from dashboard.consumers.base import PodhouseConsumer
 from dashboard.host.podman_clients import client_for
 from engine.podman import PodmanClient
 from engine.podman.errors import PodmanError
@@ -35,10 +33,6 @@ EARLIER_LINES = 1000
 # written while the first page was read is not missed (none can be repeated: that
 # page was empty).
 FLOOR_MARGIN = 1.0
-
-
-def _compact(message: dict) -> str:
-    return json.dumps(message, separators=(",", ":"))
 
 
 async def open_query(scope_name: str, params: dict) -> tuple[journal.LogSource, journal.LogQuery, scopes.Scope]:
@@ -67,37 +61,19 @@ def line_count(value, default: int) -> int:
         return default
 
 
-class LogPaneConsumer(LoginRequiredConsumer):
-    async def on_connect(self):
-        self.task: asyncio.Task | None = None
+class LogPaneConsumer(PodhouseConsumer):
+    async def setup(self):
+        self.streaming = False
         self.source: journal.LogSource | None = None
         self.query: journal.LogQuery | None = None
         self.env: dict[str, str] | None = None
 
-    async def receive(self, text_data=None, bytes_data=None):
-        try:
-            content = json.loads(text_data or "")
-        except ValueError:
-            await self.send_error("not JSON")
-            return
-        if not isinstance(content, dict):
-            await self.send_error("expected a JSON object")
-        elif "open" in content and isinstance(content["open"], dict):
-            await self.open(content["open"])
-        elif "earlier" in content:
-            await self.earlier(content["earlier"], content.get("lines"))
-        else:
-            await self.send_error("expected {'open': {...}} or {'earlier': cursor}")
-
-    async def send_error(self, message: str):
-        await self.send(text_data=_compact({"t": "error", "message": message}))
-
-    async def open(self, params: dict):
-        if self.task is not None:
+    async def do_open(self, params: dict):
+        if self.streaming:
             await self.send_error("this pane is already open: open a new socket for another query")
             return
         try:
-            source, query, scope = await open_query(self.scope["url_route"]["kwargs"]["scope"], params)
+            source, query, scope = await open_query(self.kwargs["scope"], params)
             after = params.get("after")
             if after is not None and not source.via_podman:
                 journal.check_cursor(after)
@@ -105,14 +81,18 @@ class LogPaneConsumer(LoginRequiredConsumer):
             await self.send_error(str(error))
             return
         self.source, self.query, self.env = source, query, scope.child_env()
-        await self.send(text_data=_compact({"t": "source", "description": source.description, "note": source.note,
-                                            "kind": source.kind, "name": source.name}))
+        await self.send_json({"t": "source", "description": source.description, "note": source.note,
+                              "kind": source.kind, "name": source.name})
         follow = bool(params.get("follow", True)) and query.until is None
+        self.streaming = True
         if source.via_podman:
-            self.task = asyncio.create_task(self.stream_podman(
-                scope, source, after, line_count(params.get("lines"), DEFAULT_LINES), follow))
+            self.spawn(self.stream_podman(scope, source, after, line_count(params.get("lines"), DEFAULT_LINES), follow),
+                       "log-pane-podman")
         else:
-            self.task = asyncio.create_task(self.stream(after, line_count(params.get("lines"), DEFAULT_LINES), follow))
+            self.spawn(self.stream(after, line_count(params.get("lines"), DEFAULT_LINES), follow), "log-pane")
+
+    async def do_earlier(self, message: dict):
+        await self.earlier(message.get("cursor"), message.get("lines"))
 
     async def stream(self, after: str | None, lines: int, follow: bool):
         try:
@@ -124,7 +104,7 @@ class LogPaneConsumer(LoginRequiredConsumer):
                     await self.send_lines(entries)
                     after = entries[-1].cursor
             if not follow:
-                await self.send(text_data=_compact({"t": "end"}))
+                await self.send_json({"t": "end"})
                 return
             follower = journal.JournalFollower(self.query, self.env, after=after,
                                                since_floor=None if after else floor)
@@ -153,7 +133,7 @@ class LogPaneConsumer(LoginRequiredConsumer):
                     await self.send_lines(last)
                     resume = PodmanLogCursor.parse(last[-1].cursor)
                 if not follow:
-                    await self.send(text_data=_compact({"t": "end"}))
+                    await self.send_json({"t": "end"})
                     return
             reader = PodmanLogReader(resume)
             # a client of its own for a stream held open: not one of the shared pool's connections
@@ -163,12 +143,12 @@ class LogPaneConsumer(LoginRequiredConsumer):
                 async with aclosing(journal.batched(reader.entries(stream))) as batches:
                     async for batch in batches:
                         await self.send_lines(batch)
-            await self.send(text_data=_compact({"t": "end"}))
+            await self.send_json({"t": "end"})
         except PodmanError as error:
             await self.send_error(f"podman: {error}")
 
     async def send_lines(self, entries: list[journal.Entry | LogLine]):
-        await self.send(text_data=_compact({"t": "lines", "lines": entries}))
+        await self.send_json({"t": "lines", "lines": entries})
 
     async def earlier(self, cursor, lines):
         if self.query is None:
@@ -183,7 +163,7 @@ class LogPaneConsumer(LoginRequiredConsumer):
         except (journal.BadQuery, journal.JournalError) as error:
             await self.send_error(str(error))
             return
-        await self.send(text_data=_compact({"t": "earlier", "lines": entries, "more": len(entries) == count}))
+        await self.send_json({"t": "earlier", "lines": entries, "more": len(entries) == count})
 
     async def earlier_from_podman(self, cursor, count: int):
         try:
@@ -196,14 +176,14 @@ class LogPaneConsumer(LoginRequiredConsumer):
         except PodmanError as error:
             await self.send_error(f"podman: {error}")
             return
-        await self.send(text_data=_compact({"t": "earlier", "lines": entries, "more": more}))
+        await self.send_json({"t": "earlier", "lines": entries, "more": more})
 
     async def podman_lines_before(self, stop: PodmanLogCursor | None, count: int):
         """The last `count` lines before the line at `stop` (before the end when None),
         and whether there are more.  Podman's logs API reads a log from its start only."""
         kept: deque[LogLine] = deque(maxlen=count + 1)
         reader = PodmanLogReader()
-        pairs = client_for(self.scope["url_route"]["kwargs"]["scope"]).container_logs(
+        pairs = client_for(self.kwargs["scope"]).container_logs(
             self.source.name, timestamps=True)
         async with aclosing(pairs):
             async for stream, line in pairs:
@@ -213,12 +193,3 @@ class LogPaneConsumer(LoginRequiredConsumer):
                 kept.append(entry)
         more = len(kept) > count
         return (list(kept)[1:] if more else list(kept)), more
-
-    async def disconnect(self, code):
-        task = getattr(self, "task", None)
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):
-                pass

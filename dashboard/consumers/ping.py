@@ -1,8 +1,10 @@
 """A minimal authenticated websocket: answers {"pong": username}.  Used by the
 header to show that live updates are connected, and by tests of the handshake."""
-from dashboard.consumers.base import LoginRequiredConsumer
+import json
+
+from dashboard.consumers.base import PodhouseConsumer
 
 
-class PingConsumer(LoginRequiredConsumer):
-    async def on_connect(self):
-        await self.send_json({"pong": self.scope["user"].username})
+class PingConsumer(PodhouseConsumer):
+    async def ready(self):
+        await self.send(text_data=json.dumps({"pong": self.scope["user"].username}))

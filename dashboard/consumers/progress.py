@@ -4,33 +4,30 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
-from dashboard.consumers.base import LoginRequiredConsumer
+from dashboard.consumers.base import CLOSE_NOT_FOUND, PodhouseConsumer, Refuse
 from dashboard.live.progress import ProgressJobs
 
 
-class JobProgressConsumer(LoginRequiredConsumer):
+class JobProgressConsumer(PodhouseConsumer):
     """Subclasses name their `jobs` and the `template` that renders one line
     (with `job` and `line` in its context)."""
 
     jobs: ProgressJobs
     template: str
 
-    async def on_connect(self):
-        kwargs = self.scope["url_route"]["kwargs"]
-        self.job = kwargs["job"]
-        found = self.jobs.jobs.get(self.job)
-        if found is None or found.scope != kwargs.get("scope", found.scope):
-            self.job = None
-            await self.close(code=4404)
-            return
+    async def setup(self):
+        self.job = self.kwargs["job"]
+        self.found = self.jobs.jobs.get(self.job)
+        if self.found is None or self.found.scope != self.kwargs.get("scope", self.found.scope):
+            raise Refuse(CLOSE_NOT_FOUND)
         self.sent = -1
-        await self.channel_layer.group_add(self.jobs.group(self.job), self.channel_name)
-        for line in list(found.lines):
-            await self.job_progress({"line": line})
 
-    async def disconnect(self, code):
-        if getattr(self, "job", None):
-            await self.channel_layer.group_discard(self.jobs.group(self.job), self.channel_name)
+    def joins(self):
+        return [self.jobs.group(self.job)]
+
+    async def ready(self):
+        for line in list(self.found.lines):
+            await self.job_progress({"line": line})
 
     async def job_progress(self, message):
         line = message["line"]

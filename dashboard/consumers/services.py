@@ -6,24 +6,22 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 
 from dashboard import services
-from dashboard.live import unit_watch
-from dashboard.consumers.units import UnitWatchConsumer
+from dashboard.consumers.units import UnitStateConsumer
 
 
-class ServiceStateConsumer(UnitWatchConsumer):
-    def watch_groups(self):
-        self.unit_name = self.query.get("name", "")
-        self.last_state = None
-        return [unit_watch.unit_group(self.unit_scope.name, self.unit_name)]
+class ServiceStateConsumer(UnitStateConsumer):
+    last_state = None
 
-    async def catch_up(self, rows):
-        if self.unit_name not in rows:
-            return
-        row = rows[self.unit_name]
+    def watched_units(self):
+        return [self.query.get("name", "")]
+
+    async def changed(self, rows):
+        row = rows[self.watched_units()[0]]
         state = (row or {}).get("active_state") or "inactive"
         if state == self.last_state:
             return
         self.last_state = state
-        journal = await services.journal_lines(self.unit_scope, self.unit_name) if state == "failed" else []
+        name = self.watched_units()[0]
+        journal = await services.journal_lines(self.unit_scope, name) if state == "failed" else []
         await self.send(text_data=render_to_string("services/_live_state.html", {
             "state": state, "sub_state": (row or {}).get("sub_state", ""), "journal": journal}))

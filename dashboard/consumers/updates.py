@@ -3,9 +3,8 @@ state of the auto-update schedule (dashboard.update_schedule), live."""
 from django.template.loader import render_to_string
 
 from dashboard import update_schedule, updates
-from dashboard.live import unit_watch
 from dashboard.consumers.progress import JobProgressConsumer
-from dashboard.consumers.units import UnitWatchConsumer
+from dashboard.consumers.units import UnitStateConsumer
 from engine.units.schedule import SERVICE, TIMER
 
 
@@ -14,16 +13,14 @@ class UpdateProgressConsumer(JobProgressConsumer):
     template = "updates/_step.html"
 
 
-class ScheduleStateConsumer(UnitWatchConsumer):
+class ScheduleStateConsumer(UnitStateConsumer):
     """When the timer or its service changes (a run starts or ends, the timer is
     re-armed), the schedule's status paragraph is read again and sent out of band."""
 
-    def watch_groups(self):
-        return [unit_watch.unit_group(self.unit_scope.name, unit) for unit in (TIMER, SERVICE)]
+    def watched_units(self):
+        return [TIMER, SERVICE]
 
-    async def catch_up(self, rows):
-        if TIMER not in rows and SERVICE not in rows:
-            return
+    async def changed(self, rows):
         state = await update_schedule.read_state(self.unit_scope)
         if not state.installed:
             return

@@ -3,7 +3,7 @@
 It lists units once (ListUnits + ListUnitFiles), subscribes once, and then lives on
 signals: PropertiesChanged of units, UnitNew, UnitRemoved, UnitFilesChanged,
 Reloading and JobRemoved.  Changes go out on Channels groups, one per unit type of
-a scope and one per unit; every open page joins the groups of what it shows, so a
+a scope and one per unit, as the live lists' rows (dashboard.live.lists); every open page joins the groups of what it shows, so a
 hundred pages cost one subscription.  GetAll is asked only for a unit never seen
 before.  During a daemon-reload (Reloading true .. false) signals are ignored and
 the units are listed again afterwards.  When the bus connection drops or the
@@ -22,6 +22,8 @@ from pathlib import Path
 from channels.layers import get_channel_layer
 
 from dashboard.host.scopes import Scope
+from dashboard.live.lists import unit_dom_id
+from dashboard.live.per_loop import PerLoop
 from dashboard.host.systemd import (MANAGER, MANAGER_PATH, SERVICE, UNIT, SystemdManager, UnitRow,
                                     unit_path_name)
 from dashboard.host.unit_files import container_link, read_unit_file
@@ -50,7 +52,8 @@ def status_group(scope_name: str) -> str:
 
 
 def row_dict(row: UnitRow) -> dict:
-    return dataclasses.asdict(row)
+    """A unit's row as the live lists publish it (dashboard.live.lists), with its element id."""
+    return {**dataclasses.asdict(row), "dom_id": unit_dom_id(row.name)}
 
 
 class UnitWatch:
@@ -278,10 +281,10 @@ class UnitWatch:
             by_kind.setdefault(name.rpartition(".")[2], {})[name] = row
         for kind, kind_rows in by_kind.items():
             await self.layer.group_send(kind_group(self.scope.name, kind),
-                                        {"type": "units.rows", "rows": kind_rows, "version": self.version})
+                                        {"type": "rows.changed", "rows": kind_rows, "position": self.version})
         for name, row in rows.items():
             await self.layer.group_send(unit_group(self.scope.name, name),
-                                        {"type": "units.rows", "rows": {name: row}, "version": self.version})
+                                        {"type": "rows.changed", "rows": {name: row}, "position": self.version})
 
     async def _set_live(self, live: bool, message: str) -> None:
         if (live, message) == (self.live, self.status_message):
@@ -307,16 +310,16 @@ def _link_of(file_path: str):
     return container_link(read_unit_file(file_path, dropins).combined())
 
 
-_watches: dict[tuple[int, str], UnitWatch] = {}
+_watches: PerLoop[UnitWatch] = PerLoop()
 
 
 async def watch_for(scope: Scope, *, wait: bool = True) -> UnitWatch:
     """The watcher of this scope in this process (started on first use).  With
     `wait`, returns once the first listing is in (or READY_TIMEOUT passed)."""
-    key = (id(asyncio.get_running_loop()), scope.name)
-    watch = _watches.get(key)
+    watches = _watches.here()
+    watch = watches.get(scope.name)
     if watch is None:
-        watch = _watches[key] = UnitWatch(scope)
+        watch = watches[scope.name] = UnitWatch(scope)
         watch.start()
     if wait and not watch.ready.is_set():
         with contextlib.suppress(asyncio.TimeoutError):

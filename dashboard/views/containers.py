@@ -13,9 +13,11 @@ from django.views.decorators.http import require_POST
 from dashboard.host.scopes import Scope
 from dashboard.permissions import operator_required
 from dashboard.host.podman_clients import client_for
-from dashboard.live.podman_watch import live_socket_url
+from dashboard.live.lists import LISTS, remember_page, render_rows
+from dashboard.live.podman_rows import container_filters, container_matches, container_row
+from dashboard.live.podman_watch import ensure_watching
+from dashboard.live.row_urls import list_urls
 from dashboard.views.actions import audited, lifecycle_action, operate_flag, podman_failure, podman_refusal
-from dashboard.views.container_rows import render_container_row, render_container_rows
 from dashboard.views.rendering import arender
 from engine.podman import Container, NotFound, PodmanError
 from engine.podman.container_spec import (DEFAULT_LOG_DRIVER, LOG_DRIVERS, RESTART_POLICIES, SDNOTIFY_MODES,
@@ -27,55 +29,40 @@ CONTAINER_STATES = ("created", "running", "paused", "exited", "stopped")
 ACTIONS = ("start", "stop", "restart", "kill", "pause", "unpause", "remove")
 
 
-# -- filters and rows ----------------------------------------------------------------
+# -- rows ------------------------------------------------------------------------------
 
-def container_filters(params) -> dict[str, str]:
-    return {"q": (params.get("q") or "").strip(), "state": params.get("state") or "",
-            "pod": (params.get("pod") or "").strip()}
-
-
-def container_matches(container: Container, filters: dict) -> bool:
-    """The list's filters: text (name, image, id, unit), state, pod.  Infra containers
-    belong to the pods page."""
-    if container.is_infra:
-        return False
-    state = filters.get("state")
-    if state and not (container.state == state or (state == "stopped" and container.state in ("exited", "stopped"))):
-        return False
-    pod = filters.get("pod")
-    if pod and pod not in (container.pod_name, container.pod_id) and not (pod == "-" and not container.pod_id):
-        return False
-    text = (filters.get("q") or "").lower()
-    if text and not any(text in value.lower() for value in
-                        (container.name, container.image, container.id, container.systemd_unit)):
-        return False
-    return True
+def sort_rows(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda row: row["name"])
 
 
-def sort_containers(containers: list[Container]) -> list[Container]:
-    return sorted(containers, key=lambda c: c.name)
+def render_container_rows(rows: list[dict], scope: str, can_act: bool) -> str:
+    """Rows drawn by the live list's own template (containers/_rows.html)."""
+    return render_rows(LISTS["containers"], rows, {"scope": scope, "urls": list_urls(scope),
+                                                   "user_can_operate": can_act})
 
 
 # -- pages ----------------------------------------------------------------------------
 
 async def container_list(request, scope):
     filters = container_filters(request.GET)
-    ws_url = live_socket_url(scope.name, "containers", request.GET.urlencode())
+    # Where the page stands in the watcher's changes, taken before podman is read: what
+    # is published after it is what the page may have missed.
+    position = ensure_watching(scope.name).position()
     started = time.perf_counter()
     try:
         containers = await client_for(scope.name).list_containers(all=True)
     except PodmanError as error:
         return await podman_failure(request, error, scope, "containers")
     podman_ms = (time.perf_counter() - started) * 1000
-    shown = sort_containers([c for c in containers if container_matches(c, filters)])
     can_act = await operate_flag(request)
     started = time.perf_counter()
+    shown = sort_rows([row for row in map(container_row, containers) if container_matches(row, filters)])
     rows = render_container_rows(shown, scope.name, can_act)
     pods = sorted({c.pod_name for c in containers if c.pod_name})
     # the two timings are in the page for bench/bench_containers_list.py
     context = {"scope": scope, "filters": filters, "states": CONTAINER_STATES, "pods": pods,
                "rows": rows, "count": len(shown), "total": sum(1 for c in containers if not c.is_infra),
-               "ws_url": ws_url,
+               "position": position, "page": remember_page(row["id"] for row in shown),
                "podman_ms": podman_ms, "rows_ms": (time.perf_counter() - started) * 1000}
     template = "containers/_table.html" if request.headers.get("HX-Request") else "containers/list.html"
     return await arender(request, template, context)
@@ -95,8 +82,7 @@ async def container_detail(request, scope, name):
                "unit": unit_of_inspect(record), "env": env,
                "labels": sorted((config.get("Labels") or {}).items()),
                "mounts": record.get("Mounts") or [],
-               "raw_json": json.dumps(record, indent=2, sort_keys=True),
-               "ws_url": f"/ws/podman/{scope}/containers/?id={record.get('Id')}"}
+               "raw_json": json.dumps(record, indent=2, sort_keys=True)}
     return await arender(request, "containers/detail.html", context)
 
 
@@ -251,7 +237,7 @@ async def action(request, scope, name, verb):
 
     async def row():
         try:
-            return render_container_row(await client.container(name), scope.name, True)
+            return render_container_rows([container_row(await client.container(name))], scope.name, True)
         except NotFound:
             return ""
 

@@ -13,7 +13,10 @@ from django.views.decorators.http import require_POST
 
 from dashboard.permissions import operator_required
 from dashboard.host.podman_clients import client_for
-from dashboard.live.podman_watch import image_pulls, live_socket_url
+from dashboard.live.image_pulls import image_pulls
+from dashboard.live.lists import LISTS, remember_page, render_rows
+from dashboard.live.podman_rows import image_row
+from dashboard.live.podman_watch import ensure_watching
 from dashboard.views.rendering import arender
 from dashboard.views.actions import audited, go_next, operate_flag, podman_failure, podman_refusal
 from engine.podman import Image, PodmanError
@@ -22,16 +25,14 @@ from engine.podman.container_spec import valid_image_reference
 IMPORT_CHUNK = 1024 * 1024
 
 
-def render_image_row(image: Image, scope: str, can_act: bool) -> str:
-    return render_to_string("images/_row.html", {"i": image, "scope": scope, "user_can_operate": can_act})
-
-
 def render_image_rows(images: list[Image], scope: str, can_act: bool) -> str:
-    return "".join(render_image_row(i, scope, can_act) for i in sorted(images, key=lambda i: i.name))
+    """Rows drawn by the live list's own template (images/_rows.html)."""
+    rows = sorted(map(image_row, images), key=LISTS["images"].sort_key)
+    return render_rows(LISTS["images"], rows, {"scope": scope, "user_can_operate": can_act})
 
 
 async def image_list(request, scope):
-    ws_url = live_socket_url(scope.name, "images")
+    position = ensure_watching(scope.name).position()  # before podman is read
     try:
         images = await client_for(scope.name).list_images()
     except PodmanError as error:
@@ -39,7 +40,7 @@ async def image_list(request, scope):
     can_act = await operate_flag(request)
     return await arender(request, "images/list.html", {
         "scope": scope, "rows": render_image_rows(images, scope.name, can_act), "count": len(images),
-        "ws_url": ws_url})
+        "position": position, "page": remember_page(i.id for i in images)})
 
 
 async def image_detail(request, scope, image_id):

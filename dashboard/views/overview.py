@@ -8,6 +8,7 @@ import asyncio
 from dashboard import overview
 from dashboard.host import scopes
 from dashboard.live import unit_watch
+from dashboard.live.per_loop import PerLoop
 from dashboard.host.podman_clients import client_for
 from dashboard.views.rendering import arender
 from engine.podman import PodmanError
@@ -38,20 +39,20 @@ async def overview_context(scope_name: str) -> dict:
 
 # The overview being computed per (loop, scope), with when it began: every open page
 # that a change wakes asks at the same moment, and one set of list calls serves them all.
-_in_flight: dict[tuple[int, str], tuple[float, asyncio.Future]] = {}
+_in_flight: PerLoop[tuple[float, asyncio.Future]] = PerLoop()
 
 
 async def shared_overview_context(scope_name: str, not_before: float) -> dict:
     """overview_context, shared with the other pages asking now; a computation begun
     before `not_before` (loop time of the change that woke the caller) is not reused."""
     loop = asyncio.get_running_loop()
-    key = (id(loop), scope_name)
-    began, future = _in_flight.get(key, (0.0, None))
+    in_flight = _in_flight.here()
+    began, future = in_flight.get(scope_name, (0.0, None))
     if future is None or began < not_before:
-        began, future = _in_flight[key] = (loop.time(), asyncio.ensure_future(overview_context(scope_name)))
+        began, future = in_flight[scope_name] = (loop.time(), asyncio.ensure_future(overview_context(scope_name)))
     return await asyncio.shield(future)
 
 
 async def overview_page(request, scope):
     context = await overview_context(scope.name)
-    return await arender(request, "overview/page.html", {**context, "ws_url": f"/ws/overview/{scope}/"})
+    return await arender(request, "overview/page.html", context)

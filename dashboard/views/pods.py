@@ -4,13 +4,14 @@ from __future__ import annotations
 import json
 
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_POST
 
 from dashboard.permissions import operator_required
 from dashboard.host.podman_clients import client_for
-from dashboard.live.podman_watch import live_socket_url
+from dashboard.live.lists import LISTS, remember_page, render_rows
+from dashboard.live.podman_rows import pod_row
+from dashboard.live.podman_watch import ensure_watching
 from dashboard.views.rendering import arender
 from dashboard.views.actions import audited, lifecycle_action, operate_flag, podman_failure
 from engine.podman import Pod, PodmanError
@@ -19,16 +20,14 @@ from engine.podman.container_spec import InvalidSettings, pod_spec
 POD_ACTIONS = ("start", "stop", "restart", "remove")
 
 
-def render_pod_row(pod: Pod, scope: str, can_act: bool) -> str:
-    return render_to_string("pods/_row.html", {"p": pod, "scope": scope, "user_can_operate": can_act})
-
-
 def render_pod_rows(pods: list[Pod], scope: str, can_act: bool) -> str:
-    return "".join(render_pod_row(p, scope, can_act) for p in sorted(pods, key=lambda p: p.name))
+    """Rows drawn by the live list's own template (pods/_rows.html)."""
+    rows = sorted(map(pod_row, pods), key=LISTS["pods"].sort_key)
+    return render_rows(LISTS["pods"], rows, {"scope": scope, "user_can_operate": can_act})
 
 
 async def pod_list(request, scope, form=None, errors=None, podman_error="", status=200):
-    ws_url = live_socket_url(scope.name, "pods")
+    position = ensure_watching(scope.name).position()  # before podman is read
     try:
         pods = await client_for(scope.name).list_pods()
     except PodmanError as error:
@@ -37,7 +36,7 @@ async def pod_list(request, scope, form=None, errors=None, podman_error="", stat
     return await arender(request, "pods/list.html", {
         "scope": scope, "rows": render_pod_rows(pods, scope.name, can_act), "count": len(pods),
         "form": form or {}, "errors": errors or {}, "podman_error": podman_error,
-        "ws_url": ws_url}, status=status)
+        "position": position, "page": remember_page(p.id for p in pods)}, status=status)
 
 
 async def pods_page(request, scope):
@@ -73,8 +72,7 @@ async def pod_detail(request, scope, name):
         "scope": scope, "record": record, "p": listed[0] if listed else None, "name": record.get("Name", name),
         "pod": {"name": record.get("Name", name), "id": record["Id"]},
         "members": sorted(members, key=lambda c: (not c.is_infra, c.name)),
-        "raw_json": json.dumps(record, indent=2, sort_keys=True),
-        "ws_url": f"/ws/podman/{scope}/pods/?id={record['Id']}"})
+        "raw_json": json.dumps(record, indent=2, sort_keys=True)})
 
 
 @require_POST
@@ -90,7 +88,7 @@ async def pod_action(request, scope, name, verb):
 
     async def row():
         listed = await client.list_pods(filters={"name": [f"^{name}$"]})
-        return render_pod_row(listed[0], scope.name, True) if listed else ""
+        return render_pod_rows(listed[:1], scope.name, True)
 
     return await lifecycle_action(request, scope, name, verb, "pod", POD_ACTIONS, call, row)
 

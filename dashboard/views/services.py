@@ -3,8 +3,6 @@
 regenerate)."""
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.http import Http404, HttpResponse
 from django.urls import path
 from django.utils.html import escape
@@ -15,6 +13,7 @@ from dashboard.host import scopes
 from dashboard.permissions import operator_required
 from dashboard.host.systemd import SystemdError
 from dashboard.live.unit_watch import watch_for
+from dashboard.socket_urls import socket_url
 from dashboard.views.rendering import arender
 from dashboard.views.actions import audited, operate_flag
 from engine.podman import PodmanError
@@ -96,7 +95,7 @@ async def enable(request, scope, kind, name):
     except (SystemdError, OSError) as error:
         context["problem"] = f"Could not enable: {error}"
         return await arender(request, "services/_preview.html", context)
-    live_url = f"/ws/services/{scope}/state/?name={quote(outcome.service)}&since={watch.version}"
+    live_url = socket_url("service-state-socket", scope=scope.name, name=outcome.service, since=watch.version)
     return await arender(request, "services/_outcome.html", {"scope": scope, "outcome": outcome,
                                                               "format": found.units.format, "live_url": live_url})
 

@@ -2,20 +2,19 @@
 (properties, relationships, unit file with drop-ins, journal) and its actions."""
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timezone
 
 from django.http import Http404
-from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_POST
 
 from dashboard.host import scopes
 from dashboard.live import unit_watch
+from dashboard.live.lists import LISTS, remember_page, render_rows, unit_dom_id
 from dashboard.permissions import operator_required
 from dashboard.host.systemd import ACTIONS, SystemdError, manager_for
 from dashboard.host.unit_files import container_link, read_unit_file
-from dashboard.views.actions import audited
+from dashboard.views.actions import audited, operate_flag
 from dashboard.views.rendering import arender
 
 KINDS = {"service": "Services", "socket": "Sockets", "timer": "Timers", "target": "Targets"}
@@ -28,20 +27,9 @@ RELATIONSHIPS = ("Requires", "Wants", "BindsTo", "PartOf", "Requisite", "Conflic
 NO_VALUE = 2**64 - 1  # systemd's "not set" for uint64 properties (memory, timestamps)
 
 
-def dom_id(name: str) -> str:
-    """A stable element id for a unit (names carry @ \\ : which ids and CSS dislike)."""
-    return "unit-" + hashlib.sha1(name.encode()).hexdigest()[:16]
+dom_id = unit_dom_id  # a unit's element id, as its row and its page's state block use it
 
 
-def row_context(scope_name: str, row, can_operate: bool, swap: str = "") -> dict:
-    return {"scope": scope_name, "row": row, "row_id": dom_id(row["name"] if isinstance(row, dict) else row.name),
-            "user_can_operate": can_operate, "swap": swap}
-
-
-def render_row(scope_name: str, row, can_operate: bool, swap: str = "") -> str:
-    """One row; swap="true" makes it an out-of-band swap that replaces the row with
-    the same id (the websocket's updates)."""
-    return render_to_string("units/_row.html", row_context(scope_name, row, can_operate, swap))
 
 
 async def units_list(request, scope):
@@ -49,13 +37,16 @@ async def units_list(request, scope):
     if kind not in KINDS:
         kind = "service"
     watch = await unit_watch.watch_for(scope)
-    rows = [r for r in watch.snapshot() if r.kind == kind]
+    # the rows and their version together, with no await between
+    version, rows = watch.version, [unit_watch.row_dict(r) for r in watch.snapshot() if r.kind == kind]
+    can_act = await operate_flag(request)
     return await arender(request, "units/list.html", {
-        "scope": scope, "kind": kind, "kinds": KINDS, "version": watch.version,
-        "items": [{"row": r, "row_id": dom_id(r.name)} for r in rows],
+        "scope": scope, "kind": kind, "kinds": KINDS, "version": version,
+        "rows": render_rows(LISTS["units"], rows, {"scope": scope, "user_can_operate": can_act}),
+        "page": remember_page(row["name"] for row in rows),
         "watch_live": watch.live, "watch_message": watch.status_message,
-        "active_states": sorted({r.active_state for r in rows}),
-        "file_states": sorted({r.file_state for r in rows if r.file_state}),
+        "active_states": sorted({r["active_state"] for r in rows}),
+        "file_states": sorted({r["file_state"] for r in rows if r["file_state"]}),
     })
 
 

@@ -14,7 +14,6 @@
   const FRAME_LINES = 300;
   const EARLIER_LINES = 1000;
   const FIRST_LINES = 200;
-  const CLOSE_LOGIN_REQUIRED = 4401;
   const FILTERS = ["priority", "since", "until", "text", "boot"];
 
   const ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"};
@@ -49,7 +48,6 @@
       this.follow = el.dataset.follow !== "false";
       this.stopped = false;
       this.ended = false;
-      this.retry = 250;
       const data = el.dataset;
       this.params = {kind: data.logKind, name: data.logName};
       for (const key of FILTERS) this.params[key] = data["filter" + key[0].toUpperCase() + key.slice(1)] || "";
@@ -71,30 +69,22 @@
     }
 
     connect() {
-      const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-      const ws = new WebSocket(`${scheme}//${location.host}${this.el.dataset.ws}`);
-      this.ws = ws;
       this.ended = false;
-      ws.onopen = () => {
-        this.retry = 250;
-        this.say(this.follow ? "following" : "loading…");
-        ws.send(JSON.stringify({open: {...this.params, lines: FIRST_LINES, follow: this.follow, after: this.lastCursor}}));
-      };
-      ws.onmessage = (event) => this.receive(JSON.parse(event.data));
-      ws.onclose = (event) => this.closed(event);
-    }
-
-    closed(event) {
-      if (event.target !== this.ws) return;
-      this.ws = null;
-      if (event.code === CLOSE_LOGIN_REQUIRED) return this.say("logged out: reload the page");
-      if (this.stopped) return this.say("paused");
-      if (this.ended) return;
-      // Dropped: come back after the last line we have, with a growing pause.
-      this.say("reconnecting…");
-      this.reconnects += 1;
-      setTimeout(() => { if (!this.stopped && !this.ws) this.connect(); }, this.retry);
-      this.retry = Math.min(this.retry * 2, 5000);
+      this.socket = new window.PodhouseSocket.LiveSocket(this.el.dataset.ws, {
+        open: (socket) => {
+          this.say(this.follow ? "following" : "loading…");
+          socket.send({type: "open", ...this.params, lines: FIRST_LINES, follow: this.follow, after: this.lastCursor});
+        },
+        message: (message) => this.receive(message),
+        loggedOut: () => this.say("logged out: reload the page"),
+        // Dropped: come back after the last line we have, with a growing pause.
+        dropped: () => {
+          if (this.ended) return false;
+          this.say("reconnecting…");
+          this.reconnects += 1;
+          return true;
+        },
+      }).connect();
     }
 
     receive(message) {
@@ -200,16 +190,15 @@
 
     loadEarlier() {
       if (!this.cursors.length) return;
-      if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return this.say("not connected");
-      this.ws.send(JSON.stringify({earlier: this.cursors[0], lines: EARLIER_LINES}));
+      if (!this.socket || !this.socket.open) return this.say("not connected");
+      this.socket.send({type: "earlier", cursor: this.cursors[0], lines: EARLIER_LINES});
     }
 
     setFollow(on) {
       this.follow = on;
       if (on) {
         this.stopped = false;
-        if (this.ws) this.ws.close(1000);
-        this.ws = null;
+        if (this.socket) this.socket.stop();
         this.connect();
       } else {
         this.stop();
@@ -218,7 +207,7 @@
 
     stop() {
       this.stopped = true;
-      if (this.ws) this.ws.close(1000);
+      if (this.socket) this.socket.stop();
       this.say("paused");
     }
   }

@@ -9,20 +9,6 @@ document.addEventListener("htmx:responseError", (event) => {
   banner.classList.add("error");
 });
 
-// A live row the page does not have yet (a new container, or one changed while the
-// page's socket was connecting): the server sends rows by id without tracking which
-// ones each page holds, so htmx finds no target.  Append it to its table instead.
-// Rows sent to be deleted carry data-gone and are dropped.
-document.addEventListener("htmx:oobErrorNoTarget", (event) => {
-  const row = event.detail.content;
-  if (!row || row.tagName !== "TR" || !row.id || row.hasAttribute("data-gone")) return;
-  const body = [...document.querySelectorAll("tbody[data-row-prefix]")]
-    .find((b) => row.id.startsWith(b.dataset.rowPrefix));
-  if (!body) return;
-  body.appendChild(row);
-  htmx.process(row);
-});
-
 // A list's "N shown of M" follows its live rows: the count is the rows the table
 // holds after each message; an unfiltered list's total is that count too (a
 // filtered one cannot know how many it leaves out, so its total stays as read).
@@ -30,7 +16,7 @@ document.addEventListener("htmx:wsAfterMessage", () => {
   document.querySelectorAll("[data-count-of]").forEach((count) => {
     const body = document.getElementById(count.dataset.countOf);
     if (!body) return;
-    const rows = body.querySelectorAll(":scope > tr:not([data-gone])").length;
+    const rows = body.querySelectorAll(":scope > tr").length;
     count.textContent = rows;
     const total = document.getElementById(count.dataset.total || "");
     if (total && total.dataset.filtered === "0") total.textContent = rows;

@@ -3,7 +3,6 @@
 (() => {
   if (window.PodhouseStats) return;
   const KEEP = 60;
-  const CLOSE_LOGIN_REQUIRED = 4401;
 
   function bytes(n) {
     const units = ["B", "kB", "MB", "GB", "TB"];
@@ -25,8 +24,6 @@
       el.statsPanel = this;
       this.cpu = [];
       this.memory = [];
-      this.retry = 500;
-      this.stopped = false;
       this.connect();
     }
 
@@ -38,24 +35,16 @@
     }
 
     connect() {
-      const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-      const ws = new WebSocket(`${scheme}//${location.host}${this.el.dataset.ws}`);
-      this.ws = ws;
-      ws.onmessage = (event) => this.receive(JSON.parse(event.data));
-      ws.onclose = (event) => {
-        if (event.target !== this.ws) return;
-        this.ws = null;
-        if (event.code === CLOSE_LOGIN_REQUIRED) return this.say("logged out: reload the page", "closed");
-        if (this.stopped || this.el.dataset.state === "gone") return;
-        setTimeout(() => { if (!this.stopped && !this.ws) this.connect(); }, this.retry);
-        this.retry = Math.min(this.retry * 2, 5000);
-      };
+      this.socket = new window.PodhouseSocket.LiveSocket(this.el.dataset.ws, {
+        message: (message) => this.receive(message),
+        loggedOut: () => this.say("logged out: reload the page", "closed"),
+        dropped: () => this.el.dataset.state !== "gone",
+      }).connect();
     }
 
     receive(message) {
       if (message.gone) return this.say(message.gone, "gone");
       if (message.error) return this.say(message.error, "error");
-      this.retry = 500;
       this.add(message.sample);
     }
 
@@ -81,8 +70,7 @@
     }
 
     stop() {
-      this.stopped = true;
-      if (this.ws) this.ws.close(1000);
+      this.socket.stop();
     }
   }
 

@@ -167,13 +167,13 @@ async def test_the_pane_socket_sends_lines_resumes_and_leaves_no_journalctl(host
     # The whole journal narrowed by text (in each message): the Logs page's "everything".
     communicator = _communicator()
     assert (await communicator.connect())[0]
-    await communicator.send_json_to({"open": {"kind": "all", "text": tag, "lines": 100, "follow": True}})
+    await communicator.send_json_to({"type": "open", "kind": "all", "text": tag, "lines": 100, "follow": True})
     messages = await _messages_until(communicator, lambda ms: len(_lines(ms)) >= 100)
     assert messages[0]["t"] == "source"
     assert _lines(messages) == [f"{tag} p{i}" for i in range(201, 301)]
     await eventually(lambda: len(journalctl_children()) == 1)  # the follower, once it has started
     first_cursor = next(m for m in messages if m["t"] == "lines")["lines"][0][0]
-    await communicator.send_json_to({"earlier": first_cursor, "lines": 150})
+    await communicator.send_json_to({"type": "earlier", "cursor": first_cursor, "lines": 150})
     earlier = await _messages_until(communicator, lambda ms: any(m["t"] == "earlier" for m in ms))
     assert _lines(earlier, "earlier") == [f"{tag} p{i}" for i in range(51, 201)]
     last_cursor = messages[-1]["lines"][-1][0]
@@ -184,7 +184,7 @@ async def test_the_pane_socket_sends_lines_resumes_and_leaves_no_journalctl(host
     write_lines(tag, [f"{tag} p{i}" for i in range(301, 351)], env)
     again = _communicator()
     await again.connect()
-    await again.send_json_to({"open": {"kind": "all", "text": tag, "follow": True, "after": last_cursor}})
+    await again.send_json_to({"type": "open", "kind": "all", "text": tag, "follow": True, "after": last_cursor})
     resumed = await _messages_until(again, lambda ms: len(_lines(ms)) >= 50)
     assert _lines(resumed) == [f"{tag} p{i}" for i in range(301, 351)]
     await again.disconnect()
@@ -193,11 +193,12 @@ async def test_the_pane_socket_sends_lines_resumes_and_leaves_no_journalctl(host
 
 
 @pytest.mark.parametrize("request_, message", [
-    ({"open": {"kind": "container", "name": "phl-nothing-here-x"}}, "no container"),
-    ({"open": {"kind": "all", "after": "s=garbage"}}, "cursor"),
-    ({"open": {"kind": "all", "since": "2026-13-45"}}, "not a time"),
-    ({"open": {"kind": "all", "priority": "loud"}}, "priority"),
-    ({"earlier": "x"}, "open the pane first"),
+    ({"type": "open", "kind": "container", "name": "phl-nothing-here-x"}, "no container"),
+    ({"type": "open", "kind": "all", "after": "s=garbage"}, "cursor"),
+    ({"type": "open", "kind": "all", "since": "2026-13-45"}, "not a time"),
+    ({"type": "open", "kind": "all", "priority": "loud"}, "priority"),
+    ({"type": "earlier", "cursor": "x"}, "open the pane first"),
+    ({"open": {"kind": "all"}}, "JSON object with a type"),
     ("not an object", "JSON object"),
 ])
 async def test_the_pane_socket_answers_bad_input_with_a_message(host_stack, request_, message):
@@ -207,7 +208,7 @@ async def test_the_pane_socket_answers_bad_input_with_a_message(host_stack, requ
     answer = json.loads(await communicator.receive_from(timeout=10))
     assert answer["t"] == "error" and message in answer["message"]
     # still alive: a good request on the same socket works
-    await communicator.send_json_to({"open": {"kind": "all", "lines": 1, "follow": False}})
+    await communicator.send_json_to({"type": "open", "kind": "all", "lines": 1, "follow": False})
     follow_up = await _messages_until(communicator, lambda ms: any(m["t"] == "end" for m in ms))
     assert follow_up[0]["t"] == "source"
     await communicator.disconnect()

@@ -1,6 +1,7 @@
 """The one-per-process watcher on the real Podman service: a change made from the
-CLI reaches the Channels groups as rendered rows (operator and viewer), a removal as
-"not present", and a pod's row follows its members."""
+CLI reaches the Channels groups as row data (dashboard.live.lists' contract), a
+removal as None, and a pod's row follows its members; a page's socket catches up
+from its position."""
 import asyncio
 import secrets
 import subprocess
@@ -8,6 +9,7 @@ import subprocess
 import pytest
 from channels.layers import get_channel_layer
 
+from dashboard.live.lists import remember_page
 from dashboard.live.podman_watch import ensure_watching, group_name
 
 pytestmark = pytest.mark.integration
@@ -17,15 +19,15 @@ def podman(*args: str) -> None:
     subprocess.run(["podman", *args], check=True, capture_output=True)
 
 
-async def items_about(layer, channel, name: str, want, timeout: float = 15) -> dict:
-    """The first changed item naming `name` (or its id) that satisfies want(item)."""
+async def rows_about(layer, channel, name: str, want, timeout: float = 15) -> tuple[str, dict | None]:
+    """The first changed row (key, data) naming `name` (or keyed by it) that satisfies want(data)."""
     async def wait():
         while True:
             message = await layer.receive(channel)
-            for item in message.get("items", []):
-                facts = item.get("facts") or {}
-                if (facts.get("name") == name or item["id"] == name) and want(item):
-                    return item
+            assert message["type"] in ("rows.changed", "rows.refresh")
+            for key, row in message.get("rows", {}).items():
+                if ((row or {}).get("name") == name or key == name) and want(row):
+                    return key, row
     return await asyncio.wait_for(wait(), timeout)
 
 
@@ -42,16 +44,14 @@ async def test_cli_changes_reach_the_groups_as_rows(user_scope):
         await asyncio.to_thread(podman, "pod", "create", "--name", pod)
         await asyncio.to_thread(podman, "run", "-d", "--pod", pod, "--name", name, "localhost/busybox:latest",
                                 "sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait")
-        item = await items_about(layer, containers, name, lambda i: i["present"] and i["facts"]["state"] == "running")
-        assert f'data-name="{name}"' in item["html"]["operator"] and 'data-action="stop"' in item["html"]["operator"]
-        assert 'data-action' not in item["html"]["viewer"]
-        assert item["facts"]["pod_name"] == pod and f">{pod}<" in item["html"]["viewer"]
-        pod_item = await items_about(layer, pods, pod, lambda i: i["present"] and f'data-member="{name}"' in i["html"]["viewer"])
-        assert pod_item["facts"]["state"] == "running"
-        container_id = item["id"]
+        container_id, row = await rows_about(layer, containers, name, lambda r: r and r["state"] == "running")
+        assert row["id"] == container_id and row["pod_name"] == pod and row["pod_id"]
+        assert not any("<" in str(value) for value in row.values())  # data, not HTML
+        _, pod_row = await rows_about(layer, pods, pod, lambda r: r and any(m["name"] == name for m in r["containers"]))
+        assert pod_row["state"] == "running"
         await asyncio.to_thread(podman, "rm", "-f", "-t", "0", name)
-        gone = await items_about(layer, containers, container_id, lambda i: not i["present"])
-        assert "html" not in gone
+        _, gone = await rows_about(layer, containers, container_id, lambda r: r is None)
+        assert gone is None
     finally:
         await asyncio.to_thread(subprocess.run, ["podman", "pod", "rm", "-f", "-t", "0", pod], capture_output=True)
         watch.stop()
@@ -62,10 +62,10 @@ def _live_page_socket(query: str, user):
     from channels.testing import WebsocketCommunicator
     from django.urls import path
 
-    from dashboard.consumers.podman_live import PodmanLiveConsumer
+    from dashboard.consumers.podman_live import PodmanListConsumer
 
-    application = URLRouter([path("ws/podman/<str:scope>/<str:area>/", PodmanLiveConsumer.as_asgi())])
-    communicator = WebsocketCommunicator(application, f"/ws/podman/user/containers/?{query}")
+    application = URLRouter([path("ws/<str:scope>/containers/", PodmanListConsumer.as_asgi(), {"area": "containers"})])
+    communicator = WebsocketCommunicator(application, f"/ws/user/containers/?{query}")
     communicator.scope["user"] = user
     return communicator
 
@@ -88,17 +88,18 @@ async def test_a_page_opened_while_watching_catches_up_on_what_changed_since_its
         await asyncio.to_thread(podman, "run", "-d", "--name", name, "localhost/busybox:latest",
                                 "sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait")
         for _ in range(300):
-            if any((i.get("facts") or {}).get("name") == name for i in watch.since("containers", at) or []):
+            if any((row or {}).get("name") == name for row in (watch.since("containers", at) or {}).values()):
                 break
             await asyncio.sleep(0.05)
-        caught_up = _live_page_socket(f"at={at}", user)
+        # the page drew no rows (its list call came before the container): it gets it appended
+        caught_up = _live_page_socket(f"at={at}&page={remember_page([])}", user)
         assert (await caught_up.connect())[0]
         message = await caught_up.receive_from(timeout=10)
         assert f'data-name="{name}"' in message and 'data-state="running"' in message
-        assert 'id="containers-body"' not in message  # the rows since, not the whole table again
+        assert message.startswith('<tbody hx-swap-oob="beforeend:#containers-body">')  # not the whole table again
         await caught_up.disconnect()
         # a page from before the event stream was (re)opened reads podman and gets every row
-        stale = _live_page_socket(f"at={watch.epoch + 1}.0", user)
+        stale = _live_page_socket(f"at={watch.epoch + 1}.0&page={remember_page([])}", user)
         assert (await stale.connect())[0]
         message = await stale.receive_from(timeout=10)
         assert message.startswith('<tbody id="containers-body" hx-swap-oob="innerHTML">') and f'data-name="{name}"' in message

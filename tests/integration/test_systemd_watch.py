@@ -38,7 +38,7 @@ class RecordingLayer:
 
 def row_event(scope_name, unit, **state):
     def predicate(group, message):
-        row = message.get("rows", {}).get(unit) if message["type"] == "units.rows" else None
+        row = message.get("rows", {}).get(unit) if message["type"] == "rows.changed" else None
         return (group == kind_group(scope_name, unit.rpartition('.')[2]) and row is not None
                 and all(row[k] == v for k, v in state.items()))
     return predicate
@@ -101,7 +101,7 @@ async def test_daemon_reload_is_muted_then_listed_again(watch, scratch_units):
     scratch_units.systemctl("stop", name, check=False)
     (scratch_units.scope.unit_dir / name).unlink()
     await systemctl(scratch_units, "daemon-reload")
-    await watch.layer.wait_for(lambda g, m: m["type"] == "units.rows" and m["rows"].get(name, 0) is None)
+    await watch.layer.wait_for(lambda g, m: m["type"] == "rows.changed" and m["rows"].get(name, 0) is None)
     assert name not in watch.rows
 
 

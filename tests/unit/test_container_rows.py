@@ -1,5 +1,7 @@
-"""The containers table's rows (dashboard/views/container_rows.py): what each state
-offers, where the links go, and that no value from podman can break out of its cell."""
+"""The containers table's rows (templates/containers/_rows.html over
+dashboard/live/podman_rows.container_row, as the page and the live updates draw them):
+what each state offers, where the links go, and that no value from podman can break
+out of its cell."""
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 
@@ -7,10 +9,15 @@ from urllib.parse import unquote
 
 from django.urls import resolve as resolve_path
 
-from dashboard.views.container_rows import render_container_row, render_container_rows
+from dashboard.live.podman_rows import container_row
+from dashboard.views.containers import render_container_rows
 from engine.podman.models import SYSTEMD_UNIT_LABEL, Container, PortMapping
 
 HOSTILE = '"><script>alert(1)</script>&\''
+
+
+def render_container_row(c: Container, scope: str, can_act: bool) -> str:
+    return render_container_rows([container_row(c)], scope, can_act)
 
 
 def container(**changes) -> Container:
@@ -110,5 +117,6 @@ def test_a_container_never_created_has_an_empty_age():
 
 
 def test_rows_come_in_the_order_given():
-    html = render_container_rows([container(id="1", name="b"), container(id="2", name="a")], "user", False)
+    html = render_container_rows([container_row(container(id="1", name="b")), container_row(container(id="2", name="a"))],
+                                 "user", False)
     assert html.index("container-row-1") < html.index("container-row-2")

@@ -71,20 +71,20 @@ def test_events_from_the_stream():
 
 
 def test_list_filters():
-    from dashboard.views.containers import container_matches
+    from dashboard.live.podman_rows import container_matches, container_row
 
-    web = Container.from_list(LISTED)
+    web = container_row(Container.from_list(LISTED))
     assert container_matches(web, {"q": "WEB.serv", "state": "running", "pod": "web-pod"})
     assert not container_matches(web, {"state": "exited"})
     assert not container_matches(web, {"pod": "-"})
     assert not container_matches(web, {"q": "nothing"})
-    exited = Container.from_list({**LISTED, "State": "exited", "Pod": "", "PodName": ""})
+    exited = container_row(Container.from_list({**LISTED, "State": "exited", "Pod": "", "PodName": ""}))
     assert container_matches(exited, {"state": "stopped", "pod": "-"})
-    assert not container_matches(Container.from_list({**LISTED, "IsInfra": True}), {})
+    assert not container_matches(container_row(Container.from_list({**LISTED, "IsInfra": True})), {})
 
 
 def test_pull_progress_moves_forward_only():
-    from dashboard.live.podman_watch import pull_percent
+    from dashboard.live.image_pulls import pull_percent
 
     steps = ["Getting image source signatures", "Copying blob sha256:aa", "Copying blob sha256:bb",
              "Copying config sha256:cc", "Writing manifest to image destination", "Storing signatures"]

@@ -16,19 +16,20 @@ class _Running:
 
 
 def row(ident, state="running"):
-    return {"id": ident, "present": True, "html": {"viewer": state}}
+    return {ident: {"id": ident, "state": state}}
 
 
 def test_rows_published_after_a_position_and_only_their_latest_form():
     w = watch()
-    w._record("containers", [row("a")])
+    w._record("containers", row("a"))
     at = w.position()
-    w._record("containers", [row("b")])
-    w._record("pods", [row("p")])
-    w._record("containers", [row("b", "exited"), row("c")])
-    assert [(i["id"], i["html"]["viewer"]) for i in w.since("containers", at)] == [("b", "exited"), ("c", "running")]
-    assert [i["id"] for i in w.since("pods", at)] == ["p"]
-    assert w.since("images", at) == []
+    w._record("containers", row("b"))
+    w._record("pods", row("p"))
+    w._record("containers", {**row("b", "exited"), **row("c"), "d": None})
+    assert [(key, r and r["state"]) for key, r in w.since("containers", at).items()] == [
+        ("b", "exited"), ("c", "running"), ("d", None)]
+    assert list(w.since("pods", at)) == ["p"]
+    assert w.since("images", at) == {}
 
 
 def test_no_catch_up_before_the_stream_is_open_across_a_reopened_stream_or_when_forgotten(monkeypatch):
@@ -42,8 +43,8 @@ def test_no_catch_up_before_the_stream_is_open_across_a_reopened_stream_or_when_
     assert w.since("containers", "") is None and w.since("containers", "garbage") is None
     monkeypatch.setattr(podman_watch, "KEPT_ROWS", 2)
     at = w.position()
-    w._record("containers", [row("a"), row("b"), row("c")])
+    w._record("containers", {**row("a"), **row("b"), **row("c")})
     assert w.since("containers", at) is None  # "a" was forgotten: the page must read podman
     at = w.position()
-    w._record("containers", [row("d")])
-    assert [i["id"] for i in w.since("containers", at)] == ["d"]
+    w._record("containers", row("d"))
+    assert list(w.since("containers", at)) == ["d"]

@@ -1,0 +1,90 @@
+"""P8: cold load of the containers page in Chromium, from navigation start to every one
+of N container names visible.  Goal: N=300 at most 350 ms, N=3,000 at most 2 s
+(median of 5 cold loads).
+
+Run: .venv/bin/python bench/bench_containers_cold_load.py [--counts 300 3000] [--loads 5]
+For each N it creates N containers (created, not started) named phc-cold-<run>-<n>
+through the API, loads /user/containers/ in a fresh browser context each time (no
+cache, the session cookie only), and removes the containers at the end.  A load ends
+at the first animation frame in which the table holds a row for each of the N names
+and the last of them has a layout box (it is drawn).  Prints each load and the median;
+the time to first byte and the page's own server timings come along."""
+from __future__ import annotations
+
+import argparse
+import secrets
+import statistics
+import sys
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(PROJECT_DIR), str(PROJECT_DIR / "bench")]
+
+from bench_containers_list import create_many, remove_many, run  # noqa: E402
+from bench_logs_latency import live_page  # noqa: E402
+from dashboard.host import scopes  # noqa: E402
+
+# Resolves with performance.now() (ms since navigation start) at the first frame in
+# which all N names are in the table and drawn.
+ALL_VISIBLE = """([prefix, count]) => new Promise((resolve) => {
+  const check = () => {
+    const rows = document.querySelectorAll(`#containers-body > tr[data-name^="${prefix}"]`);
+    if (rows.length >= count && rows[rows.length - 1].getBoundingClientRect().height > 0) {
+      resolve(performance.now());
+    } else {
+      requestAnimationFrame(check);
+    }
+  };
+  check();
+})"""
+
+
+def cold_load(browser, server, cookies, prefix: str, count: int) -> dict:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        context.add_cookies(cookies)
+        page = context.new_page()
+        page.set_default_timeout(120_000)
+        # "commit": the measurement runs in the page from its first bytes on
+        page.goto(f"{server.url}/user/containers/", wait_until="commit")
+        visible = page.evaluate(ALL_VISIBLE, [prefix, count])
+        timing = page.evaluate("""() => { const n = performance.getEntriesByType('navigation')[0];
+            return {ttfb: n.responseStart, html: n.responseEnd, size: n.transferSize}; }""")
+        table = page.locator("#containers-table")
+        return {"visible": visible, **timing, "podman": float(table.get_attribute("data-podman-ms") or "nan"),
+                "rows": float(table.get_attribute("data-rows-ms") or "nan")}
+    finally:
+        context.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--counts", type=int, nargs="+", default=[300, 3000])
+    parser.add_argument("--loads", type=int, default=5)
+    args = parser.parse_args()
+    with live_page() as (server, page):
+        socket = scopes.get_scope("user").podman_socket
+        browser = page.context.browser
+        cookies = page.context.cookies()
+        for count in args.counts:
+            prefix = f"phc-cold-{secrets.token_hex(3)}"
+            print(f"creating {count} containers ({prefix}-*) ...", flush=True)
+            names = run(create_many(socket, prefix, count))
+            try:
+                cold_load(browser, server, cookies, prefix, count)  # the server's first: watchers, templates
+                loads = []
+                for _ in range(args.loads):
+                    load = cold_load(browser, server, cookies, prefix, count)
+                    loads.append(load)
+                    print(f"  N={count}: all names visible at {load['visible']:7.1f} ms; first byte {load['ttfb']:6.1f} ms,"
+                          f" HTML done {load['html']:6.1f} ms ({load['size'] / 1024:.0f} KB);"
+                          f" server: podman {load['podman']:.1f} ms, rows {load['rows']:.1f} ms", flush=True)
+                print(f"N={count}: median {statistics.median(l['visible'] for l in loads):.1f} ms "
+                      f"(first byte {statistics.median(l['ttfb'] for l in loads):.1f} ms) over {len(loads)} cold loads")
+            finally:
+                print("removing them ...", flush=True)
+                run(remove_many(socket, names))
+
+
+if __name__ == "__main__":
+    main()

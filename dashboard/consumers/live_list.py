@@ -1,0 +1,69 @@
+"""The page's side of a live list (dashboard.live.lists): one consumer shape for the
+containers, pods, images and units tables."""
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+
+from dashboard.consumers.base import PodhouseConsumer
+from dashboard.live.lists import LiveList, claim_page, swaps, whole_body
+from dashboard.permissions import can_operate
+
+
+class LiveListConsumer(PodhouseConsumer):
+    """Subclasses set `live_list` and fill in:
+      missed()    rows changed since the page's position (query `at`), None if unknown
+      read_all()  every row now (a full read, when the page cannot be caught up)
+      visible(row) whether the page shows a row (its filters)
+      row_context() what the rows template needs besides the rows.
+    The page's URL carries `page`, the token of the row keys it drew."""
+
+    live_list: LiveList
+
+    async def setup(self):
+        self.can_operate = await database_sync_to_async(can_operate)(self.scope["user"])
+
+    async def ready(self):
+        # Which rows the page holds; what changed since it was rendered.  Without
+        # either, the page gets every row again.
+        self.shown = claim_page(self.query.get("page", ""))
+        missed = self.missed() if self.shown is not None else None
+        if missed is None:
+            await self.refresh()
+        else:
+            await self.apply(missed)
+
+    def missed(self) -> dict[str, dict | None] | None:
+        return None
+
+    async def read_all(self) -> list[dict] | None:
+        """Every row now, or None when it cannot be read (the page says so already)."""
+        raise NotImplementedError
+
+    def visible(self, row: dict) -> bool:
+        return True
+
+    def row_context(self) -> dict:
+        return {"scope": self.kwargs["scope"], "user_can_operate": self.can_operate}
+
+    async def apply(self, changes: dict[str, dict | None]) -> None:
+        for message in swaps(self.live_list, changes, self.shown, self.visible, self.row_context()):
+            await self.send(text_data=message)
+
+    async def refresh(self) -> None:
+        rows = await self.read_all()
+        if rows is None:
+            return
+        rows = [row for row in rows if self.visible(row)]
+        self.shown = {row[self.key_field] for row in rows}
+        await self.send(text_data=whole_body(self.live_list, rows, self.row_context()))
+
+    key_field = "id"
+
+    # -- the watchers' messages (dashboard.live.lists) ------------------------------------
+    async def rows_changed(self, message):
+        if self.shown is None:
+            return  # a full read is under way; it brings this change too
+        await self.apply(message["rows"])
+
+    async def rows_refresh(self, message):
+        await self.refresh()
