@@ -7,7 +7,8 @@ Row data is plain data (dashboard.live.podman_rows, the unit watcher's UnitRow a
 dict); no watcher renders HTML.
 
 A page draws its rows with the list's rows template and tells its socket two things
-in the URL: the watcher's position when it was rendered (`at`) and a token for the
+in the URL: the watcher's position when it was rendered (`at`; the units page's
+`since` is its watcher's version) and a token for the
 set of row keys it drew (`page`, see remember_page).  The page's consumer
 (dashboard.consumers.live_list.LiveListConsumer) then knows exactly which rows the
 page holds, and turns each change into htmx out-of-band swaps rendered by the same
@@ -15,7 +16,9 @@ rows template, wrapped by live/_swaps.html, live/_append.html or live/_body.html
     a row it holds that still shows  -> replaced (the row template with oob)
     a row it lacks that now shows    -> appended (hx-swap-oob="beforeend:#<body id>")
     a row it holds that left or went -> deleted  (hx-swap-oob="delete")
-so no swap ever lacks its target and no script is needed."""
+so no swap lacks its target and no script is needed.  (One exception: a row that the
+page's own action answer already took out, the Remove button's empty answer, is still
+"held" until its deletion comes; htmx then reports the missing target.)"""
 from __future__ import annotations
 
 import hashlib
