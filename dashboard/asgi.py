@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, websockets through Channels with the
-session's user attached and the Origin header checked against ALLOWED_HOSTS."""
+session's user attached and the Origin header checked in full (scheme, host and port)
+against the server's own (dashboard.websocket_origin)."""
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
@@ -12,11 +13,11 @@ django_application = ASGIStaticFilesHandler(get_asgi_application())
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from dashboard.routing import websocket_urlpatterns  # noqa: E402
+from dashboard.websocket_origin import ExactOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter({
     "http": django_application,
-    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    "websocket": ExactOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
 })

@@ -7,7 +7,7 @@ CLOSE_LOGIN_REQUIRED = 4401
 
 class LoginRequiredConsumer(AsyncJsonWebsocketConsumer):
     """Refuses the handshake unless the session belongs to a logged-in account.
-    Origins are checked before this by AllowedHostsOriginValidator (dashboard/asgi.py)."""
+    Origins are checked before this by ExactOriginValidator (dashboard/asgi.py)."""
 
     async def connect(self):
         user = self.scope.get("user")
