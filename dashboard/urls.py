@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
+from dashboard.login_throttle import LoginView
 from dashboard.views import home, overview
 
 
@@ -22,7 +23,7 @@ register_converter(ScopeConverter, "scope")
 urlpatterns = [
     path("", home.home, name="home"),
     path("health/", home.health_fragment, name="health"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("<scope:scope>/", overview.overview_page, name="overview"),
