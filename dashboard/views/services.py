@@ -15,6 +15,7 @@ from dashboard.host import scopes
 from dashboard.permissions import operator_required
 from dashboard.host.systemd import SystemdError
 from dashboard.live.unit_watch import watch_for
+from dashboard.views.bad_input import bad_input
 from dashboard.views.rendering import arender
 from dashboard.views.containers import check_scope, operate_flag
 from engine.podman import PodmanError
@@ -72,7 +73,8 @@ async def preview(request, scope, kind, name):
     check_scope(scope)
     _target(kind)
     context = await _preview_context(scopes.get_scope(scope), kind, name, _form(request.GET))
-    return await arender(request, "services/_preview.html", context)
+    response = await arender(request, "services/_preview.html", context)
+    return bad_input(response, context["errors"]) if context.get("errors") else response
 
 
 @require_POST
@@ -87,7 +89,8 @@ async def enable(request, scope, kind, name):
     if found is None:
         await audit.arecord(user, "service-enable", scope=scope, target=f"{kind}/{name}", result="refused",
                             detail=context.get("problem") or str(context.get("errors")))
-        return await arender(request, "services/_preview.html", context)
+        response = await arender(request, "services/_preview.html", context)
+        return bad_input(response, context["errors"]) if context.get("errors") else response
     # The outcome's badge then follows the unit live, from the watcher's version
     # before anything changed: no state change in between is missed.
     watch = await watch_for(scope_obj, wait=False)

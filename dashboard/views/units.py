@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timezone
 
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_POST
@@ -31,6 +31,17 @@ NO_VALUE = 2**64 - 1  # systemd's "not set" for uint64 properties (memory, times
 def dom_id(name: str) -> str:
     """A stable element id for a unit (names carry @ \\ : which ids and CSS dislike)."""
     return "unit-" + hashlib.sha1(name.encode()).hexdigest()[:16]
+
+
+UNIT_NAME_MAX = 255  # systemd's UNIT_NAME_MAX (256) less its NUL
+
+
+def bad_unit_name(name: str) -> HttpResponseBadRequest | None:
+    """A 400 naming the field for a name systemd cannot have (D-Bus refuses a NUL)."""
+    if len(name) > UNIT_NAME_MAX or any(ord(c) < 0x20 or ord(c) == 0x7f for c in name):
+        return HttpResponseBadRequest(f"unit name: {name[:60]!r} is not a unit name (no control characters, "
+                                      f"at most {UNIT_NAME_MAX} characters).", content_type="text/plain")
+    return None
 
 
 def scope_or_404(name: str):
@@ -153,6 +164,8 @@ def detail_context(scope_name: str, props: dict) -> dict:
 
 async def unit_detail(request, scope, name):
     scope_obj = scope_or_404(scope)
+    if (refusal := bad_unit_name(name)) is not None:
+        return refusal
     # The version first: a change while the properties are read is then sent again.
     version = (await unit_watch.watch_for(scope_obj)).version
     try:
@@ -169,6 +182,8 @@ def _action_view(action: str):
     @operator_required(f"unit-{action}")
     async def view(request, scope, name):
         scope_obj = scope_or_404(scope)
+        if (refusal := bad_unit_name(name)) is not None:
+            return refusal
         try:
             async with manager_for(scope_obj) as manager:
                 outcome = await manager.act(action, name)

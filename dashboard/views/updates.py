@@ -16,6 +16,7 @@ from dashboard.host import scopes
 from dashboard.models import UpdateRecord
 from dashboard.permissions import operator_required
 from dashboard.host.systemd import SystemdError
+from dashboard.views.bad_input import bad_input
 from dashboard.views.containers import check_scope, operate_flag, podman_failure
 from dashboard.views.rendering import arender
 from engine import autoupdate
@@ -72,13 +73,13 @@ async def schedule_save(request, scope):
     form = {"on_calendar": request.POST.get("on_calendar", ""), "insecure": request.POST.get("insecure") == "1",
             "randomized_delay": request.POST.get("randomized_delay", "")}
     if errors:
-        return _schedule_answer(await _schedule_context(request, scope, form=form, errors={
-            field: [message] for field, message in errors.items()}))
+        return bad_input(_schedule_answer(await _schedule_context(request, scope, form=form, errors={
+            field: [message] for field, message in errors.items()})), errors)
     try:
         state = await update_schedule.turn_on(the_scope, wanted, confirmed=request.POST.get("confirmed") == "1")
     except schedule.CalendarError as error:  # checked before anything is written
-        return _schedule_answer(await _schedule_context(request, scope, form=form, errors={
-            "on_calendar": [f"systemd cannot read it: {error}"]}))
+        return bad_input(_schedule_answer(await _schedule_context(request, scope, form=form, errors={
+            "on_calendar": [f"systemd cannot read it: {error}"]})), ["on_calendar"])
     except install.NeedsConfirmation as refusal:
         return _schedule_answer(await _schedule_context(request, scope, form=form,
                                                         needs_confirmation=refusal.planned))

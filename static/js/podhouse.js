@@ -52,3 +52,13 @@ document.addEventListener("click", (event) => {
 document.addEventListener("submit", (event) => {
   if (event.target.matches("form[data-no-submit]")) event.preventDefault();
 });
+
+// A form answered with its bad fields marked (HTTP 400 and X-Podhouse-Bad-Fields,
+// dashboard/views/bad_input.py): shown in place like any answer, not as an error.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const xhr = event.detail.xhr;
+  if (xhr.status === 400 && xhr.getResponseHeader("X-Podhouse-Bad-Fields")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
