@@ -108,6 +108,8 @@ AUTHENTICATION_BACKENDS = ["dashboard.login_throttle.ThrottledModelBackend"]
 LOGIN_FAILURES_PER_ACCOUNT = _number("PODHOUSE_LOGIN_FAILURES_PER_ACCOUNT", 5)
 LOGIN_FAILURES_PER_ADDRESS = _number("PODHOUSE_LOGIN_FAILURES_PER_ADDRESS", 20)
 LOGIN_FAILURE_WINDOW_SECONDS = _number("PODHOUSE_LOGIN_WINDOW_MINUTES", 15) * 60
+# Open container-stats sockets one account may hold (dashboard.live.stats_streams).
+STATS_SOCKETS_PER_USER = _number("PODHOUSE_STATS_SOCKETS_PER_USER", 20)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

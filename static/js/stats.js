@@ -46,6 +46,8 @@
         if (event.target !== this.ws) return;
         this.ws = null;
         if (event.code === CLOSE_LOGIN_REQUIRED) return this.say("logged out: reload the page", "closed");
+        // too many resource views open for this account (dashboard/live/stats_streams.py)
+        if (event.code === 4429) return this.say(event.reason || "too many resource views open", "closed");
         if (this.stopped || this.el.dataset.state === "gone") return;
         setTimeout(() => { if (!this.stopped && !this.ws) this.connect(); }, this.retry);
         this.retry = Math.min(this.retry * 2, 5000);
