@@ -19,6 +19,7 @@ from dashboard.permissions import can_operate, operator_required
 from dashboard.host.podman_clients import client_for
 from dashboard.live.podman_watch import live_socket_url
 from dashboard.views.container_rows import render_container_row, render_container_rows
+from dashboard.viewer_masking import mask_inspect
 from dashboard.views.rendering import arender
 from engine.podman import Container, EngineUnavailable, NotFound, PodmanError
 from engine.podman.container_spec import (DEFAULT_LOG_DRIVER, LOG_DRIVERS, RESTART_POLICIES, SDNOTIFY_MODES,
@@ -112,11 +113,14 @@ async def container_detail(request, scope, name):
     except PodmanError as error:
         return await podman_failure(request, error, scope, f"container {name}")
     container = Container.from_inspect(record, await client.pod_of(record))
+    can_act = await operate_flag(request)
+    if not can_act:
+        record = mask_inspect(record)  # env values are for operators (README: Who may see what)
     config = record.get("Config") or {}
     env = sorted((entry.partition("=")[0], entry.partition("=")[2]) for entry in config.get("Env") or [])
     context = {"scope": scope, "record": record, "c": container, "name": record.get("Name", name),
                "container": {"name": record.get("Name", name), "id": record.get("Id")},
-               "unit": unit_of_inspect(record), "env": env,
+               "unit": unit_of_inspect(record), "env": env, "env_hidden": not can_act,
                "labels": sorted((config.get("Labels") or {}).items()),
                "mounts": record.get("Mounts") or [],
                "raw_json": json.dumps(record, indent=2, sort_keys=True),
@@ -187,7 +191,10 @@ async def create_submit(request, scope):
     return redirect("container-detail", scope=scope, name=record.get("Name") or container_id)
 
 
+@operator_required("container-edit")
 async def edit_form(request, scope, name):
+    """The form shows the container's environment: for operators only (a viewer could
+    not submit it anyway)."""
     check_scope(scope)
     client = client_for(scope)
     try:

@@ -2,8 +2,11 @@
 (properties, relationships, unit file with drop-ins, journal) and its actions."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from datetime import datetime, timezone
+
+from asgiref.sync import sync_to_async
 
 from django.http import Http404, HttpResponseBadRequest
 from django.template.loader import render_to_string
@@ -13,9 +16,10 @@ from django.views.decorators.http import require_POST
 from dashboard import audit
 from dashboard.host import scopes
 from dashboard.live import unit_watch
-from dashboard.permissions import operator_required
+from dashboard.permissions import can_operate, operator_required
 from dashboard.host.systemd import (ACTIONS, SystemdError, container_link, manager_for,
                                read_unit_file)
+from dashboard.viewer_masking import mask_unit_text
 from dashboard.views.rendering import arender
 
 KINDS = {"service": "Services", "socket": "Sockets", "timer": "Timers", "target": "Targets"}
@@ -150,13 +154,21 @@ async def _unit_properties(scope_obj, name: str) -> dict:
         return await manager.unit_properties(name)
 
 
-def detail_context(scope_name: str, props: dict) -> dict:
+def detail_context(scope_name: str, props: dict, *, viewer: bool = False) -> dict:
+    """What a unit's page shows; for a viewer, environment values are hidden from the
+    unit file and the commands (dashboard.viewer_masking)."""
     name = props["Id"]
     unit_file = read_unit_file(props.get("FragmentPath", ""), props.get("DropInPaths", []))
+    container = container_link(unit_file.combined())
+    facts = unit_facts(props)
+    if viewer:
+        unit_file = dataclasses.replace(unit_file, text=mask_unit_text(unit_file.text),
+                                        dropins=[(p, mask_unit_text(t)) for p, t in unit_file.dropins])
+        facts = [(label, mask_unit_text(text)) for label, text in facts]
     return {
-        "scope": scope_name, "name": name, "props": props, "facts": unit_facts(props),
+        "scope": scope_name, "name": name, "props": props, "facts": facts,
         "relationships": [(rel, props[rel]) for rel in RELATIONSHIPS if props.get(rel)],
-        "unit_file": unit_file, "container": container_link(unit_file.combined()),
+        "unit_file": unit_file, "container": container,
         "actions": [(a, CONFIRM[a].format(name=name) if a in CONFIRM else "") for a in available_actions(props)],
         "row_id": dom_id(name), "kind": name.rpartition(".")[2],
     }
@@ -172,7 +184,7 @@ async def unit_detail(request, scope, name):
         props = await _unit_properties(scope_obj, name)
     except SystemdError as error:  # no such unit, or an invalid unit name
         raise Http404(error.message) from None
-    context = detail_context(scope, props)
+    context = detail_context(scope, props, viewer=not await sync_to_async(can_operate)(await request.auser()))
     context["version"] = version
     return await arender(request, "units/detail.html", context)
 
