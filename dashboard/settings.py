@@ -4,7 +4,8 @@ Everything a deployment changes comes from the environment:
 PODHOUSE_SECRET_KEY, PODHOUSE_DEBUG, PODHOUSE_ALLOWED_HOSTS, DATABASE_URL,
 PODHOUSE_STATE_DIR (default ./var: SQLite file, secret key, host stack state),
 PODHOUSE_TRUSTED_ORIGINS, PODHOUSE_SECURE_COOKIES, PODHOUSE_HSTS_SECONDS,
-PODHOUSE_SESSION_HOURS, PODHOUSE_LOGIN_* (the README's Configuration table).
+PODHOUSE_PROXY_SSL_HEADER, PODHOUSE_SESSION_HOURS, PODHOUSE_LOGIN_*,
+PODHOUSE_STATS_SOCKETS_PER_USER (the README's Configuration table).
 """
 import os
 import secrets
