@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
 from dashboard.host import scopes
+from dashboard.login_throttle import LoginView
 from dashboard.views import home, overview
 
 
@@ -33,7 +34,7 @@ handler404 = "dashboard.views.not_found.page_not_found"
 urlpatterns = [
     path("", home.home, name="home"),
     path("health/", home.health_fragment, name="health"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("<scope:scope>/", overview.overview_page, name="overview"),

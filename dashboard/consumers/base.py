@@ -3,7 +3,8 @@
 A consumer is a channel of one page, and it owns what it starts, the way Cockpit's
 bridge owns its channels: the groups it declares are joined after the handshake and
 left on disconnect; the tasks it spawns are cancelled AND awaited on disconnect, so
-nothing of a closed page keeps running.  Messages from the page are JSON objects
+nothing of a closed page keeps running.  Origins are checked before this by
+ExactOriginValidator (dashboard/asgi.py).  Messages from the page are JSON objects
 {"type": "<name>", ...}, dispatched to `do_<name>(message)`.
 
 The life of a consumer:

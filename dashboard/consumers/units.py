@@ -110,6 +110,6 @@ class UnitConsumer(UnitStateConsumer):
             props = await self.watch.manager.unit_properties(name)
         except SystemdError:
             return  # gone; the list page shows that
-        context = {**detail_context(self.unit_scope.name, props), "swap": True,
+        context = {**detail_context(self.unit_scope.name, props, viewer=not self.can_operate), "swap": True,
                    "user_can_operate": self.can_operate}
         await self.send(text_data=render_to_string("units/_state.html", context))

@@ -17,6 +17,7 @@ from dashboard.live.lists import LISTS, remember_page, render_rows
 from dashboard.live.podman_rows import container_filters, container_matches, container_row
 from dashboard.live.podman_watch import ensure_watching
 from dashboard.live.row_urls import list_urls
+from dashboard.viewer_masking import mask_inspect
 from dashboard.views.actions import audited, lifecycle_action, operate_flag, podman_failure, podman_refusal
 from dashboard.views.rendering import arender
 from engine.podman import Container, NotFound, PodmanError
@@ -75,11 +76,14 @@ async def container_detail(request, scope, name):
     except PodmanError as error:
         return await podman_failure(request, error, scope, f"container {name}")
     container = Container.from_inspect(record, await client.pod_of(record))
+    can_act = await operate_flag(request)
+    if not can_act:
+        record = mask_inspect(record)  # env values are for operators (README: Who may see what)
     config = record.get("Config") or {}
     env = sorted((entry.partition("=")[0], entry.partition("=")[2]) for entry in config.get("Env") or [])
     context = {"scope": scope, "record": record, "c": container, "name": record.get("Name", name),
                "container": {"name": record.get("Name", name), "id": record.get("Id")},
-               "unit": unit_of_inspect(record), "env": env,
+               "unit": unit_of_inspect(record), "env": env, "env_hidden": not can_act,
                "labels": sorted((config.get("Labels") or {}).items()),
                "mounts": record.get("Mounts") or [],
                "raw_json": json.dumps(record, indent=2, sort_keys=True)}
@@ -143,7 +147,10 @@ async def create_submit(request, scope):
     return redirect("container-detail", scope=scope, name=record.get("Name") or container_id)
 
 
+@operator_required("container-edit")
 async def edit_form(request, scope, name):
+    """The form shows the container's environment: for operators only (a viewer could
+    not submit it anyway)."""
     client = client_for(scope.name)
     try:
         record = await client.inspect_container(name)

@@ -14,6 +14,7 @@ from dashboard.permissions import operator_required
 from dashboard.host.systemd import SystemdError
 from dashboard.live.unit_watch import watch_for
 from dashboard.socket_urls import socket_url
+from dashboard.views.bad_input import bad_input
 from dashboard.views.rendering import arender
 from dashboard.views.actions import audited, operate_flag
 from engine.podman import PodmanError
@@ -68,7 +69,8 @@ async def _preview_context(scope: scopes.Scope, kind, name, form) -> dict:
 async def preview(request, scope, kind, name):
     _target(kind)
     context = await _preview_context(scope, kind, name, _form(request.GET))
-    return await arender(request, "services/_preview.html", context)
+    response = await arender(request, "services/_preview.html", context)
+    return bad_input(response, context["errors"]) if context.get("errors") else response
 
 
 @require_POST
@@ -82,7 +84,8 @@ async def enable(request, scope, kind, name):
             found = context.get("preview")
             if found is None:
                 entry.result, entry.detail = "refused", context.get("problem") or str(context.get("errors"))
-                return await arender(request, "services/_preview.html", context)
+                response = await arender(request, "services/_preview.html", context)
+                return bad_input(response, context["errors"]) if context.get("errors") else response
             # The outcome's badge then follows the unit live, from the watcher's version
             # before anything changed: no state change in between is missed.
             watch = await watch_for(scope, wait=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.urls import path
 from django.views.decorators.http import require_POST
 
@@ -14,6 +14,7 @@ from dashboard.live.lists import LISTS, remember_page, render_rows, unit_dom_id
 from dashboard.permissions import operator_required
 from dashboard.host.systemd import ACTIONS, SystemdError, manager_for
 from dashboard.host.unit_files import container_link, read_unit_file
+from dashboard.viewer_masking import mask_unit_text
 from dashboard.views.actions import audited, operate_flag
 from dashboard.views.rendering import arender
 
@@ -30,6 +31,15 @@ NO_VALUE = 2**64 - 1  # systemd's "not set" for uint64 properties (memory, times
 dom_id = unit_dom_id  # a unit's element id, as its row and its page's state block use it
 
 
+UNIT_NAME_MAX = 255  # systemd's UNIT_NAME_MAX (256) less its NUL
+
+
+def bad_unit_name(name: str) -> HttpResponseBadRequest | None:
+    """A 400 naming the field for a name systemd cannot have (D-Bus refuses a NUL)."""
+    if len(name) > UNIT_NAME_MAX or any(ord(c) < 0x20 or ord(c) == 0x7f for c in name):
+        return HttpResponseBadRequest(f"unit name: {name[:60]!r} is not a unit name (no control characters, "
+                                      f"at most {UNIT_NAME_MAX} characters).", content_type="text/plain")
+    return None
 
 
 async def units_list(request, scope):
@@ -122,26 +132,36 @@ async def _unit_properties(scope: scopes.Scope, name: str) -> dict:
         return await manager.unit_properties(name)
 
 
-def detail_context(scope_name: str, props: dict) -> dict:
+def detail_context(scope_name: str, props: dict, *, viewer: bool = False) -> dict:
+    """What a unit's page shows; for a viewer, environment values are hidden from the
+    unit file and the commands (dashboard.viewer_masking)."""
     name = props["Id"]
     unit_file = read_unit_file(props.get("FragmentPath", ""), props.get("DropInPaths", []))
+    container = container_link(unit_file.combined())
+    facts = unit_facts(props)
+    if viewer:
+        unit_file = dataclasses.replace(unit_file, text=mask_unit_text(unit_file.text),
+                                        dropins=[(p, mask_unit_text(t)) for p, t in unit_file.dropins])
+        facts = [(label, mask_unit_text(text)) for label, text in facts]
     return {
-        "scope": scope_name, "name": name, "props": props, "facts": unit_facts(props),
+        "scope": scope_name, "name": name, "props": props, "facts": facts,
         "relationships": [(rel, props[rel]) for rel in RELATIONSHIPS if props.get(rel)],
-        "unit_file": unit_file, "container": container_link(unit_file.combined()),
+        "unit_file": unit_file, "container": container,
         "actions": [(a, CONFIRM[a].format(name=name) if a in CONFIRM else "") for a in available_actions(props)],
         "row_id": dom_id(name), "kind": name.rpartition(".")[2],
     }
 
 
 async def unit_detail(request, scope, name):
+    if (refusal := bad_unit_name(name)) is not None:
+        return refusal
     # The version first: a change while the properties are read is then sent again.
     version = (await unit_watch.watch_for(scope)).version
     try:
         props = await _unit_properties(scope, name)
     except SystemdError as error:  # no such unit, or an invalid unit name
         raise Http404(error.message) from None
-    context = detail_context(scope.name, props)
+    context = detail_context(scope.name, props, viewer=not await operate_flag(request))
     context["version"] = version
     return await arender(request, "units/detail.html", context)
 
@@ -150,6 +170,8 @@ def _action_view(action: str):
     @require_POST
     @operator_required(f"unit-{action}")
     async def view(request, scope, name):
+        if (refusal := bad_unit_name(name)) is not None:
+            return refusal
         async with audited(request, f"unit-{action}", scope, target=name) as entry:
             try:
                 async with manager_for(scope) as manager:

@@ -17,6 +17,7 @@ from dashboard.models import UpdateRecord
 from dashboard.permissions import operator_required
 from dashboard.host.systemd import SystemdError
 from dashboard.views.actions import audited, operate_flag, podman_failure
+from dashboard.views.bad_input import bad_input
 from dashboard.views.rendering import arender
 from engine import autoupdate
 from engine.podman import PodmanError
@@ -69,16 +70,16 @@ async def schedule_save(request, scope):
     form = {"on_calendar": request.POST.get("on_calendar", ""), "insecure": request.POST.get("insecure") == "1",
             "randomized_delay": request.POST.get("randomized_delay", "")}
     if errors:
-        return _schedule_answer(await _schedule_context(request, scope, form=form, errors={
-            field: [message] for field, message in errors.items()}))
+        return bad_input(_schedule_answer(await _schedule_context(request, scope, form=form, errors={
+            field: [message] for field, message in errors.items()})), errors)
     try:
         async with audited(request, "autoupdate-schedule", scope, target=schedule.TIMER,
                            bad_input=(schedule.CalendarError, install.NeedsConfirmation)) as entry:
             state = await update_schedule.turn_on(scope, wanted, confirmed=request.POST.get("confirmed") == "1")
             entry.detail = f"OnCalendar={wanted.on_calendar} RandomizedDelaySec={wanted.randomized_delay}"
     except schedule.CalendarError as error:  # checked before anything is written
-        return _schedule_answer(await _schedule_context(request, scope, form=form, errors={
-            "on_calendar": [f"systemd cannot read it: {error}"]}))
+        return bad_input(_schedule_answer(await _schedule_context(request, scope, form=form, errors={
+            "on_calendar": [f"systemd cannot read it: {error}"]})), ["on_calendar"])
     except install.NeedsConfirmation as refusal:
         return _schedule_answer(await _schedule_context(request, scope, form=form,
                                                         needs_confirmation=refusal.planned))

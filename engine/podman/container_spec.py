@@ -6,24 +6,31 @@ Validation collects every problem by field, so a form can show each message besi
 its field and create nothing."""
 from __future__ import annotations
 
+import math
 import re
 import shlex
 from dataclasses import dataclass, fields
 
-NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
-ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-LABEL_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./-]*$")
+NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*\Z")
+ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
+LABEL_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./-]*\Z")
 VOLUME_NAME_RE = NAME_RE
 # The image reference grammar of the distribution project, reduced to what a form
 # needs: [registry[:port]/]path[:tag][@digest], or an image id.
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 IMAGE_RE = re.compile(
     rf"^(?:(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?/)?"
-    rf"{_COMPONENT}(?:/{_COMPONENT})*(?::[\w][\w.-]{{0,127}})?(?:@sha256:[0-9a-f]{{64}})?$")
-IMAGE_ID_RE = re.compile(r"^(?:sha256:)?[0-9a-f]{12,64}$")
-PORT_RE = re.compile(r"^(?:(?P<ip>\d{1,3}(?:\.\d{1,3}){3}):)?(?:(?P<host>\d+):)?(?P<container>\d+)(?:/(?P<proto>tcp|udp|sctp))?$")
-SIZE_RE = re.compile(r"^(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[bkmgt]?)b?$", re.I)
-DURATION_RE = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m(?!s))?(?:(?P<s>\d+(?:\.\d+)?)s)?(?:(?P<ms>\d+)ms)?$")
+    rf"{_COMPONENT}(?:/{_COMPONENT})*(?::[\w][\w.-]{{0,127}})?(?:@sha256:[0-9a-f]{{64}})?\Z", re.ASCII)
+IMAGE_ID_RE = re.compile(r"^(?:sha256:)?[0-9a-f]{12,64}\Z")
+# re.ASCII: \d would otherwise take any script's digits ("٣"), which int() accepts.
+PORT_RE = re.compile(r"^(?:(?P<ip>\d{1,3}(?:\.\d{1,3}){3}):)?(?:(?P<host>\d+):)?(?P<container>\d+)(?:/(?P<proto>tcp|udp|sctp))?\Z", re.ASCII)
+SIZE_RE = re.compile(r"^(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[bkmgt]?)b?\Z", re.I | re.ASCII)
+DURATION_RE = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m(?!s))?(?:(?P<s>\d+(?:\.\d+)?)s)?(?:(?P<ms>\d+)ms)?\Z", re.ASCII)
+WHOLE_RE = re.compile(r"[0-9]+")
+# What podman's API takes: sizes and durations (Go's time.Duration, in ns) are int64,
+# retry counts uint (kept to int32 here: no one retries two billion times).
+MAX_INT64 = 2 ** 63 - 1
+MAX_COUNT = 2 ** 31 - 1
 
 RESTART_POLICIES = ("no", "always", "on-failure", "unless-stopped")
 LOG_DRIVERS = ("journald", "k8s-file", "none", "passthrough")
@@ -94,7 +101,10 @@ def parse_size(text: str) -> int:
     match = SIZE_RE.match(text.strip())
     if not match:
         raise ValueError(f"{text!r} is not a size (examples: 512m, 1g, 1048576)")
-    return int(float(match["number"]) * _UNITS[match["unit"].lower()])
+    size = float(match["number"]) * _UNITS[match["unit"].lower()]
+    if not math.isfinite(size) or size > MAX_INT64:
+        raise ValueError(f"{text[:40]!r}{'…' if len(text) > 40 else ''} is more than podman can take (at most 8191p)")
+    return int(size)
 
 
 def parse_duration_ns(text: str) -> int:
@@ -103,6 +113,8 @@ def parse_duration_ns(text: str) -> int:
         raise ValueError(f"{text!r} is not a duration (examples: 30s, 1m30s, 500ms)")
     parts = {k: float(v) for k, v in match.groupdict().items() if v}
     seconds = parts.get("h", 0) * 3600 + parts.get("m", 0) * 60 + parts.get("s", 0) + parts.get("ms", 0) / 1000
+    if not math.isfinite(seconds) or seconds * 1_000_000_000 > MAX_INT64:
+        raise ValueError(f"{text[:40]!r}{'…' if len(text) > 40 else ''} is longer than podman can take (at most 2562047h)")
     return int(seconds * 1_000_000_000)
 
 
@@ -171,6 +183,12 @@ def validate(settings: ContainerSettings) -> dict:
             errors.setdefault(name, []).append(str(error))
 
     s = settings
+    for f in fields(s):
+        value = getattr(s, f.name)
+        if isinstance(value, str) and "\0" in value:
+            errors[f.name] = ["A NUL character cannot be passed on to podman."]
+    if errors:
+        raise InvalidSettings(errors)
     if not s.image:
         errors["image"] = ["An image is required."]
     elif not valid_image_reference(s.image):
@@ -227,14 +245,17 @@ def validate(settings: ContainerSettings) -> dict:
             raise ValueError(f"choose one of {', '.join(RESTART_POLICIES)}")
         if s.restart_policy != "no":
             spec["restart_policy"] = s.restart_policy
-        if s.restart_tries:
-            if s.restart_policy != "on-failure":
-                raise ValueError("retries are only for the on-failure policy")
-            if not s.restart_tries.isdigit():
-                raise ValueError(f"{s.restart_tries!r} is not a whole number of retries")
+        if s.restart_tries and s.restart_policy != "on-failure":
+            raise ValueError("retries are only for the on-failure policy")
+
+    def restart_tries():
+        if s.restart_tries and s.restart_policy == "on-failure":
+            if not WHOLE_RE.fullmatch(s.restart_tries) or int(s.restart_tries) > MAX_COUNT:
+                raise ValueError(f"{s.restart_tries[:40]!r} is not a whole number of retries (0 to {MAX_COUNT})")
             spec["restart_tries"] = int(s.restart_tries)
 
     check("restart_policy", restart)
+    check("restart_tries", restart_tries)
 
     def memory():
         if s.memory:
@@ -273,10 +294,11 @@ def validate(settings: ContainerSettings) -> dict:
                 except ValueError as error:
                     errors.setdefault(key, []).append(str(error))
         if s.health_retries:
-            if s.health_retries.isdigit() and int(s.health_retries) > 0:
+            if WHOLE_RE.fullmatch(s.health_retries) and 0 < int(s.health_retries) <= MAX_COUNT:
                 config["Retries"] = int(s.health_retries)
             else:
-                errors.setdefault("health_retries", []).append(f"{s.health_retries!r} is not a positive whole number")
+                errors.setdefault("health_retries", []).append(
+                    f"{s.health_retries[:40]!r} is not a positive whole number (at most {MAX_COUNT})")
         spec["healthconfig"] = config
 
     health()

@@ -14,6 +14,12 @@ AUTO_UPDATE = ("", "registry", "local")
 PODMAN_TO_SYSTEMD_RESTART = {"always": "always", "unless-stopped": "always", "on-failure": "on-failure", "no": "no"}
 DEFAULT_RESTART = "on-failure"  # what `podman generate systemd` picks when the container has none
 
+# systemd keeps time spans in µs in a uint64 (USEC_INFINITY is the largest): longer
+# spans in a unit file are refused by systemd with a warning and the line ignored.
+MAX_SECONDS = (2 ** 64 - 2) // 1_000_000
+WHOLE_SECONDS = re.compile(r"[0-9]{1,20}")
+SECONDS = re.compile(r"[0-9]{1,20}(?:\.[0-9]{1,6})?")
+
 UNIT_BASE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}")
 UNIT_NAME = re.compile(r"[A-Za-z0-9:_.\\@-]+\.(service|socket|target|mount|path|timer|device|slice|scope|swap|automount)")
 
@@ -57,7 +63,7 @@ class UnitOptions:
     def service_lines(self, podman_policy: str = "") -> list[str]:
         lines = [f"Restart={self.restart_for(podman_policy)}"]
         if self.restart_sec is not None:
-            lines.append(f"RestartSec={self.restart_sec:g}")
+            lines.append(f"RestartSec={seconds_text(self.restart_sec)}")
         if self.start_timeout is not None:
             lines.append(f"TimeoutStartSec={self.start_timeout}")
         # podman stop waits stop_timeout, then kills; systemd must wait longer than that.
@@ -72,17 +78,24 @@ def default_target(user_scope: bool) -> str:
     return "default.target" if user_scope else "multi-user.target"
 
 
-def _number(text: str, errors: dict, key: str, kind=int, minimum=0):
+def seconds_text(value: float) -> str:
+    """Seconds as systemd reads them: digits and at most six decimals, never 1e+07."""
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _number(text: str, errors: dict, key: str, kind=int, minimum=0, maximum=MAX_SECONDS):
+    """Seconds written in ASCII digits (float(): no nan, inf or 1e309; int(): no "²"),
+    within what systemd can hold."""
     text = (text or "").strip()
     if not text:
         return None
-    try:
-        value = kind(text)
-    except ValueError:
-        errors[key] = "must be a number of seconds"
+    if not (WHOLE_SECONDS if kind is int else SECONDS).fullmatch(text):
+        errors[key] = ("must be a whole number of seconds" if kind is int
+                       else "must be a number of seconds (e.g. 5 or 0.5)")
         return None
-    if value < minimum:
-        errors[key] = f"must be at least {minimum}"
+    value = kind(text)
+    if not minimum <= value <= maximum:
+        errors[key] = f"must be from {minimum} to {maximum} seconds"
         return None
     return value
 
@@ -127,7 +140,9 @@ def options_from_form(data: Mapping[str, str], *, default_name: str, user_scope:
         restart_sec=_number(data.get("restart_sec", ""), errors, "restart_sec", float),
         sdnotify=sdnotify,
         start_timeout=_number(data.get("start_timeout", ""), errors, "start_timeout", int, 1),
-        stop_timeout=_number(data.get("stop_timeout", ""), errors, "stop_timeout") if (data.get("stop_timeout") or "").strip() else 10,
+        # podman's stop timeout is a uint; systemd waits 60 s longer (service_lines)
+        stop_timeout=_number(data.get("stop_timeout", ""), errors, "stop_timeout", maximum=2 ** 32 - 1)
+        if (data.get("stop_timeout") or "").strip() else 10,
         auto_update=auto_update, wanted_by=wanted_by,
         after=_unit_list(data.get("after", ""), errors, "after"),
         requires=_unit_list(data.get("requires", ""), errors, "requires"),

@@ -22,3 +22,29 @@ document.addEventListener("htmx:wsAfterMessage", () => {
     if (total && total.dataset.filtered === "0") total.textContent = rows;
   });
 });
+
+// A live element says whether its socket is open (tests and styles read data-live).
+// Here and not in hx-on attributes: those are evaluated code, which the page's
+// Content-Security-Policy does not allow.
+document.addEventListener("htmx:wsOpen", (event) => { event.target.dataset.live = "open"; });
+document.addEventListener("htmx:wsClose", (event) => { event.target.dataset.live = "closed"; });
+
+// Buttons that close the dialog they sit in, and forms that only drive htmx (Enter
+// must not submit them as a page).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-close-dialog]");
+  if (button) button.closest("dialog")?.remove();
+});
+document.addEventListener("submit", (event) => {
+  if (event.target.matches("form[data-no-submit]")) event.preventDefault();
+});
+
+// A form answered with its bad fields marked (HTTP 400 and X-Podhouse-Bad-Fields,
+// dashboard/views/bad_input.py): shown in place like any answer, not as an error.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const xhr = event.detail.xhr;
+  if (xhr.status === 400 && xhr.getResponseHeader("X-Podhouse-Bad-Fields")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

@@ -38,7 +38,14 @@
       this.socket = new window.PodhouseSocket.LiveSocket(this.el.dataset.ws, {
         message: (message) => this.receive(message),
         loggedOut: () => this.say("logged out: reload the page", "closed"),
-        dropped: () => this.el.dataset.state !== "gone",
+        dropped: (event) => {
+          // too many resource views open for this account (dashboard/live/stats_streams.py)
+          if (event.code === 4429) {
+            this.say(event.reason || "too many resource views open", "closed");
+            return false;
+          }
+          return this.el.dataset.state !== "gone";
+        },
       }).connect();
     }
 

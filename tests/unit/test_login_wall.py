@@ -1,5 +1,8 @@
 """Every page and every websocket of Podhouse requires login, including the ones
-added after this test was written: the routes are enumerated, not listed."""
+added after this test was written: the routes are enumerated, not listed.
+The same enumeration drives the rest of the wall: the exact websocket origin
+(tests/unit/test_websocket_origin.py), and against the real server CSRF with the
+exact origin on every URL and a viewer acting nowhere (e2e/test_security_wall.py)."""
 import re
 
 import pytest
