@@ -2,6 +2,7 @@
 (properties, relationships, unit file with drop-ins, journal) and its actions."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timezone
 
 from django.http import Http404, HttpResponseBadRequest
