@@ -80,7 +80,7 @@ def render_container_row(c: Container, scope: str, can_act: bool) -> str:
     unit = c.systemd_unit
     unit_link = f'<a href="{_url(scope, "unit", unit)}">{escape(unit)}</a>' if unit else ""
     return (f'<tr id="container-row-{escape(c.id)}" data-name="{name}" data-state="{escape(c.state)}">'
-            f'<td class="name"><a href="{_url(scope, "detail", c.name)}">{name}</a>'
+            f'<td class="name"><a href="{_url(scope, "detail", c.name)}" title="{name}">{name}</a>'
             f'<div class="muted id">{escape(c.short_id)}</div></td>'
             f'<td class="image">{escape(c.image)}</td>'
             f'{_state_cell(c)}'
