@@ -20,7 +20,7 @@ from dashboard.host.podman_clients import client_for
 from dashboard.live.podman_watch import live_socket_url
 from dashboard.views.container_rows import render_container_row, render_container_rows
 from dashboard.views.rendering import arender
-from engine.podman import Container, EngineUnavailable, NotFound, PodmanError
+from engine.podman import Conflict, Container, EngineUnavailable, NotFound, PodmanError
 from engine.podman.container_spec import (DEFAULT_LOG_DRIVER, LOG_DRIVERS, RESTART_POLICIES, SDNOTIFY_MODES,
                                           SYSTEMD_MODES, ContainerSettings, InvalidSettings,
                                           settings_from_inspect, validate)
@@ -262,16 +262,26 @@ async def rename(request, scope, name):
     except InvalidSettings as invalid:
         if "name" in invalid.errors or not new_name:
             message = "A new name is required." if not new_name else invalid.errors["name"][0]
-            return HttpResponseBadRequest(message)
+            return HttpResponseBadRequest(message, content_type="text/plain")
     try:
         await client_for(scope).rename_container(name, new_name)
     except PodmanError as error:
         await audit.arecord(user, "container-rename", scope=scope, target=name, result="failed", detail=str(error))
-        return podman_refusal(error)
+        return HttpResponse(rename_refusal_words(error, name, new_name), content_type="text/plain",
+                            status=error.status if error.status in (400, 404, 409) else 502)
     await audit.arecord(user, "container-rename", scope=scope, target=name, result="ok", detail=f"-> {new_name}")
     response = HttpResponse(status=204)
     response["HX-Redirect"] = reverse("container-detail", kwargs={"scope": scope, "name": new_name})
     return response
+
+
+def rename_refusal_words(error: PodmanError, name: str, new_name: str) -> str:
+    """Podman's refusal of a rename in words (its own message repeats the full id twice)."""
+    if isinstance(error, Conflict):
+        return f"Nothing was renamed: the name {new_name} is already taken by another container or pod."
+    if isinstance(error, NotFound):
+        return f"Nothing was renamed: container {name} does not exist (any more)."
+    return f"Podman could not rename {name} to {new_name}: {error}"
 
 
 def podman_refusal(error: PodmanError) -> HttpResponse:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import shlex
 from datetime import datetime, timezone
+from pathlib import Path
 
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -85,8 +87,9 @@ def format_usec(value) -> str:
 
 
 def format_commands(commands) -> list[str]:
-    """ExecStart and friends: a(sasbttttuii) -> 'argv joined' per command."""
-    return [" ".join(argv) if argv else path for path, argv, *_rest in commands or []]
+    """ExecStart and friends: a(sasbttttuii) -> the argv as a shell would take it back
+    (an argument with spaces or quotes keeps its quoting)."""
+    return [shlex.join(argv) if argv else path for path, argv, *_rest in commands or []]
 
 
 def unit_facts(props: dict) -> list[tuple[str, str]]:
@@ -113,7 +116,19 @@ def unit_facts(props: dict) -> list[tuple[str, str]]:
     return facts
 
 
-def available_actions(props: dict) -> list[str]:
+def mask_refusal(props: dict, unit_dir: Path) -> str:
+    """Why the unit cannot be masked, or "": a mask is a link to /dev/null written in the
+    administrator's unit directory, where a unit's own file would have to go first
+    (systemd answers "File ... already exists")."""
+    fragment = props.get("FragmentPath") or ""
+    if not fragment or Path(fragment).parent != unit_dir:
+        return ""
+    return (f"{props.get('Id', Path(fragment).name)} cannot be masked: its unit file {fragment} is in the "
+            f"administrator's unit directory ({unit_dir}), where the mask would have to take its place. "
+            "Stop and disable it instead, or remove its file.")
+
+
+def available_actions(props: dict, unit_dir: Path | None = None) -> list[str]:
     """The actions that make sense in the unit's present state, in ACTIONS' order."""
     active, file_state = props.get("ActiveState", ""), props.get("UnitFileState", "")
     running = active in ("active", "activating", "reloading")
@@ -125,7 +140,7 @@ def available_actions(props: dict) -> list[str]:
         "reset-failed": active == "failed",
         "enable": file_state in ("disabled", "linked", "indirect"),
         "disable": file_state in ("enabled", "enabled-runtime", "linked", "linked-runtime", "alias"),
-        "mask": file_state not in ("masked", "masked-runtime"),
+        "mask": file_state not in ("masked", "masked-runtime") and not (unit_dir and mask_refusal(props, unit_dir)),
         "unmask": file_state in ("masked", "masked-runtime"),
     }
     return [action for action in ACTIONS if offered[action]]
@@ -141,12 +156,15 @@ async def _unit_properties(scope_obj, name: str) -> dict:
 
 def detail_context(scope_name: str, props: dict) -> dict:
     name = props["Id"]
+    unit_dir = scopes.get_scope(scope_name).unit_dir
     unit_file = read_unit_file(props.get("FragmentPath", ""), props.get("DropInPaths", []))
     return {
         "scope": scope_name, "name": name, "props": props, "facts": unit_facts(props),
         "relationships": [(rel, props[rel]) for rel in RELATIONSHIPS if props.get(rel)],
         "unit_file": unit_file, "container": container_link(unit_file.combined()),
-        "actions": [(a, CONFIRM[a].format(name=name) if a in CONFIRM else "") for a in available_actions(props)],
+        "actions": [(a, CONFIRM[a].format(name=name) if a in CONFIRM else "")
+                    for a in available_actions(props, unit_dir)],
+        "mask_refusal": mask_refusal(props, unit_dir) if props.get("UnitFileState") not in ("masked", "masked-runtime") else "",
         "row_id": dom_id(name), "kind": name.rpartition(".")[2],
     }
 
@@ -169,6 +187,17 @@ def _action_view(action: str):
     @operator_required(f"unit-{action}")
     async def view(request, scope, name):
         scope_obj = scope_or_404(scope)
+        refusal = ""
+        if action == "mask":
+            try:
+                refusal = mask_refusal(await _unit_properties(scope_obj, name), scope_obj.unit_dir)
+            except SystemdError:
+                refusal = ""  # no such unit: systemd's own answer below says so
+        if refusal:
+            await audit.arecord(await request.auser(), f"unit-{action}", scope=scope, target=name,
+                                result="refused", detail=refusal)
+            return await arender(request, "units/_result.html", {
+                "action": action, "name": name, "result": "refused", "message": refusal, "ok": False})
         try:
             async with manager_for(scope_obj) as manager:
                 outcome = await manager.act(action, name)
