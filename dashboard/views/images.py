@@ -20,6 +20,7 @@ from dashboard.views.containers import (check_scope, go_next, operate_flag, podm
                                         podman_refusal)
 from engine.podman import Image, PodmanError
 from engine.podman.container_spec import valid_image_reference
+from engine.podman.image_archives import DOCKER_ARCHIVE, OCI_ARCHIVE, archive_kind
 
 IMPORT_CHUNK = 1024 * 1024
 
@@ -107,6 +108,14 @@ async def image_import(request, scope):
         problems.append(f"{reference!r} is not an image reference (e.g. localhost/myroot:latest).")
     if problems:
         return HttpResponseBadRequest(" ".join(problems), content_type="text/plain")
+    kind = await asyncio.to_thread(archive_kind, upload)
+    if kind in (DOCKER_ARCHIVE, OCI_ARCHIVE):
+        words = (f"{upload.name} is an image archive ({kind}, as `podman save` writes), not a root filesystem: "
+                 "importing it as one would give a broken image, so nothing was imported. "
+                 "Loading image archives is not supported by Podhouse yet (on the host: podman load -i FILE).")
+        await audit.arecord(user, "image-import", scope=scope, target=reference or upload.name, result="refused",
+                            detail=f"{kind}: not a root filesystem")
+        return HttpResponseBadRequest(words, content_type="text/plain")
     changes = [f"CMD {json.dumps(command.split())}"] if command else []
 
     def chunks():
