@@ -208,12 +208,23 @@ def test_recreate_shows_that_it_is_working_until_the_new_container_is_there(oper
     podman("run", "-d", "--stop-timeout", "4", "--name", name, BUSYBOX, "sleep", "600")
     page.goto(f"{server.url}/user/containers/{name}/edit/")
     page.check("input[name=confirm]")
-    page.click("#submit-container", no_wait_after=True)
-    button = page.locator("#submit-container")
-    page.wait_for_function("document.getElementById('submit-container')?.disabled === true")
-    assert "Recreating" in button.inner_text()
-    page.wait_for_url(f"{server.url}/user/containers/{name}/", timeout=30_000)
+    # What the button shows while the old container stops is written down by the page
+    # itself (sessionStorage outlives the navigation that follows).
+    page.evaluate("""() => {
+        const button = document.getElementById('submit-container');
+        new MutationObserver(() => {
+            if (button.disabled) sessionStorage.setItem('seen', JSON.stringify({text: button.textContent, at: Date.now()}));
+        }).observe(button, {attributes: true, childList: true, characterData: true, subtree: true});
+        sessionStorage.removeItem('seen');
+    }""")
+    clicked = page.evaluate("Date.now()")
+    with page.expect_navigation(url=f"{server.url}/user/containers/{name}/", timeout=120_000):
+        page.click("#submit-container", no_wait_after=True)
     page.wait_for_selector("#container-name")
+    done = page.evaluate("Date.now()")
+    seen = page.evaluate("JSON.parse(sessionStorage.getItem('seen'))")
+    assert seen and "Recreating" in seen["text"]
+    assert seen["at"] - clicked < 1000 and done - seen["at"] > 3000  # at once, and for the stop's seconds
 
 
 # -- 8: words ---------------------------------------------------------------------------
@@ -307,7 +318,7 @@ def generate(page, server, container: str, fmt: str, stop_timeout: str = "") -> 
     page.wait_for_function(f"document.querySelector('#service-preview-format')?.innerText === '{fmt}'")
     page.click("#service-submit")
     assert page.locator("#service-submit").is_disabled()
-    page.wait_for_selector("#service-outcome.ok", timeout=60_000)
+    page.wait_for_selector("#service-outcome.ok", timeout=240_000)
     # the result is where the user looks
     assert page.evaluate("""(() => { const r = document.getElementById('service-outcome').getBoundingClientRect();
                                      return r.top >= 0 && r.top < window.innerHeight; })()""")
@@ -399,7 +410,7 @@ def phone_page(browser, server):
 def test_at_phone_width_every_area_is_reachable_and_nothing_overflows(phone_page, server):
     page = phone_page
     errors = console_errors(page)
-    page.goto(f"{server.url}/user/overview/")
+    page.goto(f"{server.url}/user/")
     areas = page.eval_on_selector_all("nav.areas a", "as => as.map(a => a.dataset.area)")
     assert len(areas) >= 8
     for area in areas:

@@ -3,11 +3,12 @@
 regenerate)."""
 from __future__ import annotations
 
+import hashlib
+from dataclasses import replace
 from urllib.parse import quote
 
 from django.http import Http404, HttpResponse
 from django.urls import path
-from django.utils.html import escape
 from django.views.decorators.http import require_POST
 
 from dashboard import audit, services
@@ -86,7 +87,8 @@ async def enable(request, scope, kind, name):
     found = context.get("preview")
     if found is None:
         await audit.arecord(user, "service-enable", scope=scope, target=f"{kind}/{name}", result="refused",
-                            detail=context.get("problem") or str(context.get("errors")))
+                            detail=context.get("problem") or "; ".join(
+                                f"{field}: {message}" for field, message in context.get("errors", {}).items()))
         return await arender(request, "services/_preview.html", context)
     # The outcome's badge then follows the unit live, from the watcher's version
     # before anything changed: no state change in between is missed.
@@ -117,10 +119,15 @@ async def service_list(request, scope):
     made = services.podhouse_services(scope_obj)
     watch = await watch_for(scope_obj)
     rows = {row.name: row for row in watch.snapshot()}
-    items = [{"made": m, "row": rows.get(m.service), "kind": m.source.partition(" ")[0],
-              "target": m.source.partition(" ")[2]} for m in made.values()]
+    items = [_item(m, rows.get(m.service)) for m in made.values()]
     return await arender(request, "services/list.html", {"scope": scope, "items": items,
                                                          "can_operate": await operate_flag(request)})
+
+
+def _item(made: services.MadeService, row) -> dict:
+    """A row of the list: what Podhouse made, the unit's row in the watcher, and an id."""
+    return {"made": made, "row": row, "kind": made.source.partition(" ")[0], "target": made.source.partition(" ")[2],
+            "row_id": "service-row-" + hashlib.sha1(made.service.encode()).hexdigest()[:16]}
 
 
 def _service_action(action: str, run):
@@ -128,16 +135,30 @@ def _service_action(action: str, run):
     @operator_required(f"service-{action}")
     async def view(request, scope, service):
         check_scope(scope)
+        scope_obj = scopes.get_scope(scope)
         user = await request.auser()
+        # The row is answered whole (its state, its buttons, the outcome in it): read
+        # what Podhouse made before a removal takes it away.
+        made = services.podhouse_services(scope_obj).get(service)
         try:
-            outcome = await run(scopes.get_scope(scope), service)
+            outcome = await run(scope_obj, service)
         except (services.ServiceError, SystemdError, install.NotOurs) as error:
             await audit.arecord(user, f"service-{action}", scope=scope, target=service, result="failed",
                                 detail=str(error))
-            return HttpResponse(f'<div class="service-result error" role="alert">{escape(str(error))}</div>')
-        await audit.arecord(user, f"service-{action}", scope=scope, target=service, detail=outcome.message)
-        return await arender(request, "services/_outcome.html", {"scope": scope, "outcome": outcome,
-                                                                  "action": action})
+            if made is None:
+                return HttpResponse(str(error), status=404, content_type="text/plain")
+            return await arender(request, "services/_row.html", {
+                "scope": scope, "item": _item(made, None), "row_id": _item(made, None)["row_id"],
+                "can_operate": True, "failure": str(error)})
+        # Green only when the service ended as the action meant: a stop that killed
+        # the container (137) leaves it "failed", which is no success.
+        outcome = replace(outcome, ok=outcome.ok and outcome.state != "failed")
+        await audit.arecord(user, f"service-{action}", scope=scope, target=service,
+                            result="ok" if outcome.ok else "failed", detail=f"{outcome.state}. {outcome.message}")
+        item = _item(made, None)
+        return await arender(request, "services/_row.html", {"scope": scope, "item": item, "row_id": item["row_id"],
+                                                             "can_operate": True, "outcome": outcome,
+                                                             "action": action})
 
     view.__name__ = f"service_{action}"
     return view
