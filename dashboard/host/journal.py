@@ -222,6 +222,10 @@ def format_text(entry: Entry) -> str:
 
 
 def journalctl_argv(query: LogQuery, *positioning: str) -> list[str]:
+    if any(arg.startswith(("--cursor=", "--after-cursor=")) for arg in positioning):
+        # journalctl refuses --since beside a cursor ("Please specify only one of
+        # --since=, --cursor=, and --after-cursor="): a read from a cursor filters by time itself.
+        query = replace(query, since=None)
     return ["journalctl", "--no-pager", "--quiet", "--output=json", f"--output-fields={OUTPUT_FIELDS}",
             *positioning, *query.filter_args()]
 
@@ -267,7 +271,8 @@ async def read_entries(query: LogQuery, env: dict[str, str] | None = None, *, li
         raise _failure(err, proc.returncode)
     entries = [parse_entry(line) for line in out.splitlines() if line.strip()]
     if before is not None:
-        entries = [e for e in entries if e.cursor != before][:lines]
+        floor = None if query.since is None else query.since * 1_000_000
+        entries = [e for e in entries if e.cursor != before and (floor is None or e.time_us >= floor)][:lines]
     if after is None:
         entries.reverse()
     return entries

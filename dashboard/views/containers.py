@@ -18,9 +18,9 @@ from dashboard.live.podman_rows import container_filters, container_matches, con
 from dashboard.live.podman_watch import ensure_watching
 from dashboard.live.row_urls import list_urls
 from dashboard.viewer_masking import mask_inspect
-from dashboard.views.actions import audited, lifecycle_action, operate_flag, podman_failure, podman_refusal
+from dashboard.views.actions import audited, lifecycle_action, operate_flag, podman_failure
 from dashboard.views.rendering import arender
-from engine.podman import Container, NotFound, PodmanError
+from engine.podman import Conflict, Container, NotFound, PodmanError
 from engine.podman.container_spec import (DEFAULT_LOG_DRIVER, LOG_DRIVERS, RESTART_POLICIES, SDNOTIFY_MODES,
                                           SYSTEMD_MODES, ContainerSettings, InvalidSettings,
                                           settings_from_inspect, validate)
@@ -219,16 +219,26 @@ async def rename(request, scope, name):
     except InvalidSettings as invalid:
         if "name" in invalid.errors or not new_name:
             message = "A new name is required." if not new_name else invalid.errors["name"][0]
-            return HttpResponseBadRequest(message)
+            return HttpResponseBadRequest(message, content_type="text/plain")
     try:
         async with audited(request, "container-rename", scope, target=name) as entry:
             await client_for(scope.name).rename_container(name, new_name)
             entry.detail = f"-> {new_name}"
     except PodmanError as error:
-        return podman_refusal(error)
+        return HttpResponse(rename_refusal_words(error, name, new_name), content_type="text/plain",
+                            status=error.status if error.status in (400, 404, 409) else 502)
     response = HttpResponse(status=204)
     response["HX-Redirect"] = reverse("container-detail", kwargs={"scope": scope, "name": new_name})
     return response
+
+
+def rename_refusal_words(error: PodmanError, name: str, new_name: str) -> str:
+    """Podman's refusal of a rename in words (its own message repeats the full id twice)."""
+    if isinstance(error, Conflict):
+        return f"Nothing was renamed: the name {new_name} is already taken by another container or pod."
+    if isinstance(error, NotFound):
+        return f"Nothing was renamed: container {name} does not exist (any more)."
+    return f"Podman could not rename {name} to {new_name}: {error}"
 
 
 @require_POST

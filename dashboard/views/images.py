@@ -21,6 +21,7 @@ from dashboard.views.rendering import arender
 from dashboard.views.actions import audited, go_next, operate_flag, podman_failure, podman_refusal
 from engine.podman import Image, PodmanError
 from engine.podman.container_spec import valid_image_reference
+from engine.podman.image_archives import DOCKER_ARCHIVE, OCI_ARCHIVE, archive_kind
 
 IMPORT_CHUNK = 1024 * 1024
 
@@ -96,6 +97,14 @@ async def image_import(request, scope):
         problems.append(f"{reference!r} is not an image reference (e.g. localhost/myroot:latest).")
     if problems:
         return HttpResponseBadRequest(" ".join(problems), content_type="text/plain")
+    kind = await asyncio.to_thread(archive_kind, upload)
+    if kind in (DOCKER_ARCHIVE, OCI_ARCHIVE):
+        words = (f"{upload.name} is an image archive ({kind}, as `podman save` writes), not a root filesystem: "
+                 "importing it as one would give a broken image, so nothing was imported. "
+                 "Loading image archives is not supported by Podhouse yet (on the host: podman load -i FILE).")
+        async with audited(request, "image-import", scope, target=reference or upload.name) as entry:
+            entry.result, entry.detail = "refused", f"{kind}: not a root filesystem"
+        return HttpResponseBadRequest(words, content_type="text/plain")
     changes = [f"CMD {json.dumps(command.split())}"] if command else []
 
     def chunks():

@@ -3,9 +3,11 @@
 regenerate)."""
 from __future__ import annotations
 
+import hashlib
+from dataclasses import replace
+
 from django.http import Http404, HttpResponse
 from django.urls import path
-from django.utils.html import escape
 from django.views.decorators.http import require_POST
 
 from dashboard import services
@@ -83,7 +85,8 @@ async def enable(request, scope, kind, name):
                            refused=(install.NeedsConfirmation,)) as entry:
             found = context.get("preview")
             if found is None:
-                entry.result, entry.detail = "refused", context.get("problem") or str(context.get("errors"))
+                entry.result, entry.detail = "refused", context.get("problem") or "; ".join(
+                    f"{field}: {message}" for field, message in context.get("errors", {}).items())
                 response = await arender(request, "services/_preview.html", context)
                 return bad_input(response, context["errors"]) if context.get("errors") else response
             # The outcome's badge then follows the unit live, from the watcher's version
@@ -107,24 +110,42 @@ async def service_list(request, scope):
     made = services.podhouse_services(scope)
     watch = await watch_for(scope)
     rows = {row.name: row for row in watch.snapshot()}
-    items = [{"made": m, "row": rows.get(m.service), "kind": m.source.partition(" ")[0],
-              "target": m.source.partition(" ")[2]} for m in made.values()]
+    items = [_item(m, rows.get(m.service)) for m in made.values()]
     return await arender(request, "services/list.html", {"scope": scope, "items": items,
                                                          "can_operate": await operate_flag(request)})
+
+
+def _item(made: services.MadeService, row) -> dict:
+    """A row of the list: what Podhouse made, the unit's row in the watcher, and an id."""
+    return {"made": made, "row": row, "kind": made.source.partition(" ")[0], "target": made.source.partition(" ")[2],
+            "row_id": "service-row-" + hashlib.sha1(made.service.encode()).hexdigest()[:16]}
 
 
 def _service_action(action: str, run):
     @require_POST
     @operator_required(f"service-{action}")
     async def view(request, scope, service):
+        # The row is answered whole (its state, its buttons, the outcome in it): read
+        # what Podhouse made before a removal takes it away.
+        made = services.podhouse_services(scope).get(service)
         try:
             async with audited(request, f"service-{action}", scope, target=service) as entry:
                 outcome = await run(scope, service)
-                entry.detail = outcome.message
+                # Green only when the service ended as the action meant: a stop that killed
+                # the container (137) leaves it "failed", which is no success.
+                outcome = replace(outcome, ok=outcome.ok and outcome.state != "failed")
+                entry.result = "ok" if outcome.ok else "failed"
+                entry.detail = f"{outcome.state}. {outcome.message}"
         except (services.ServiceError, SystemdError, install.NotOurs) as error:
-            return HttpResponse(f'<div class="service-result error" role="alert">{escape(str(error))}</div>')
-        return await arender(request, "services/_outcome.html", {"scope": scope, "outcome": outcome,
-                                                                  "action": action})
+            if made is None:
+                return HttpResponse(str(error), status=404, content_type="text/plain")
+            return await arender(request, "services/_row.html", {
+                "scope": scope, "item": _item(made, None), "row_id": _item(made, None)["row_id"],
+                "can_operate": True, "failure": str(error)})
+        item = _item(made, None)
+        return await arender(request, "services/_row.html", {"scope": scope, "item": item, "row_id": item["row_id"],
+                                                             "can_operate": True, "outcome": outcome,
+                                                             "action": action})
 
     view.__name__ = f"service_{action}"
     return view

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import shlex
 from datetime import datetime, timezone
+from pathlib import Path
 
 from django.http import Http404, HttpResponseBadRequest
 from django.urls import path
@@ -79,8 +81,9 @@ def format_usec(value) -> str:
 
 
 def format_commands(commands) -> list[str]:
-    """ExecStart and friends: a(sasbttttuii) -> 'argv joined' per command."""
-    return [" ".join(argv) if argv else path for path, argv, *_rest in commands or []]
+    """ExecStart and friends: a(sasbttttuii) -> the argv as a shell would take it back
+    (an argument with spaces or quotes keeps its quoting)."""
+    return [shlex.join(argv) if argv else path for path, argv, *_rest in commands or []]
 
 
 def unit_facts(props: dict) -> list[tuple[str, str]]:
@@ -107,7 +110,19 @@ def unit_facts(props: dict) -> list[tuple[str, str]]:
     return facts
 
 
-def available_actions(props: dict) -> list[str]:
+def mask_refusal(props: dict, unit_dir: Path) -> str:
+    """Why the unit cannot be masked, or "": a mask is a link to /dev/null written in the
+    administrator's unit directory, where a unit's own file would have to go first
+    (systemd answers "File ... already exists")."""
+    fragment = props.get("FragmentPath") or ""
+    if not fragment or Path(fragment).parent != unit_dir:
+        return ""
+    return (f"{props.get('Id', Path(fragment).name)} cannot be masked: its unit file {fragment} is in the "
+            f"administrator's unit directory ({unit_dir}), where the mask would have to take its place. "
+            "Stop and disable it instead, or remove its file.")
+
+
+def available_actions(props: dict, unit_dir: Path | None = None) -> list[str]:
     """The actions that make sense in the unit's present state, in ACTIONS' order."""
     active, file_state = props.get("ActiveState", ""), props.get("UnitFileState", "")
     running = active in ("active", "activating", "reloading")
@@ -119,7 +134,7 @@ def available_actions(props: dict) -> list[str]:
         "reset-failed": active == "failed",
         "enable": file_state in ("disabled", "linked", "indirect"),
         "disable": file_state in ("enabled", "enabled-runtime", "linked", "linked-runtime", "alias"),
-        "mask": file_state not in ("masked", "masked-runtime"),
+        "mask": file_state not in ("masked", "masked-runtime") and not (unit_dir and mask_refusal(props, unit_dir)),
         "unmask": file_state in ("masked", "masked-runtime"),
     }
     return [action for action in ACTIONS if offered[action]]
@@ -137,6 +152,7 @@ def detail_context(scope_name: str, props: dict, *, viewer: bool = False) -> dic
     """What a unit's page shows; for a viewer, environment values are hidden from the
     unit file and the commands (dashboard.viewer_masking)."""
     name = props["Id"]
+    unit_dir = scopes.get_scope(scope_name).unit_dir
     unit_file = read_unit_file(props.get("FragmentPath", ""), props.get("DropInPaths", []))
     container = container_link(unit_file.combined())
     facts = unit_facts(props)
@@ -148,7 +164,9 @@ def detail_context(scope_name: str, props: dict, *, viewer: bool = False) -> dic
         "scope": scope_name, "name": name, "props": props, "facts": facts,
         "relationships": [(rel, props[rel]) for rel in RELATIONSHIPS if props.get(rel)],
         "unit_file": unit_file, "container": container,
-        "actions": [(a, CONFIRM[a].format(name=name) if a in CONFIRM else "") for a in available_actions(props)],
+        "actions": [(a, CONFIRM[a].format(name=name) if a in CONFIRM else "")
+                    for a in available_actions(props, unit_dir)],
+        "mask_refusal": mask_refusal(props, unit_dir) if props.get("UnitFileState") not in ("masked", "masked-runtime") else "",
         "row_id": dom_id(name), "kind": name.rpartition(".")[2],
     }
 
@@ -174,6 +192,16 @@ def _action_view(action: str):
         if (refusal := bad_unit_name(name)) is not None:
             return refusal
         async with audited(request, f"unit-{action}", scope, target=name) as entry:
+            mask_refused = ""
+            if action == "mask":
+                try:
+                    mask_refused = mask_refusal(await _unit_properties(scope, name), scope.unit_dir)
+                except SystemdError:
+                    mask_refused = ""  # no such unit: systemd's own answer below says so
+            if mask_refused:
+                entry.result, entry.detail = "refused", mask_refused
+                return await arender(request, "units/_result.html", {
+                    "action": action, "name": name, "result": "refused", "message": mask_refused, "ok": False})
             try:
                 async with manager_for(scope) as manager:
                     outcome = await manager.act(action, name)

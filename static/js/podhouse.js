@@ -4,7 +4,10 @@ document.addEventListener("htmx:responseError", (event) => {
   const banner = document.getElementById("live-banner");
   if (!banner) return;
   const xhr = event.detail.xhr;
-  banner.textContent = `${xhr.status}: ${xhr.responseText.slice(0, 300)}`;
+  // The server's answer is in words already; its status is only a fallback.
+  const text = xhr.responseText.trim();
+  const words = text && !text.startsWith("<") ? text : "";
+  banner.textContent = words ? words.slice(0, 500) : `The server could not do that (HTTP ${xhr.status}).`;
   banner.classList.remove("hidden");
   banner.classList.add("error");
 });
@@ -29,12 +32,7 @@ document.addEventListener("htmx:wsAfterMessage", () => {
 document.addEventListener("htmx:wsOpen", (event) => { event.target.dataset.live = "open"; });
 document.addEventListener("htmx:wsClose", (event) => { event.target.dataset.live = "closed"; });
 
-// Buttons that close the dialog they sit in, and forms that only drive htmx (Enter
-// must not submit them as a page).
-document.addEventListener("click", (event) => {
-  const button = event.target.closest("[data-close-dialog]");
-  if (button) button.closest("dialog")?.remove();
-});
+// Forms that only drive htmx: Enter must not submit them as a page.
 document.addEventListener("submit", (event) => {
   if (event.target.matches("form[data-no-submit]")) event.preventDefault();
 });
@@ -48,3 +46,183 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.isError = false;
   }
 });
+// The navigation on a narrow screen: a menu button opens and closes it.
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest("#nav-toggle");
+  if (!toggle) return;
+  const open = toggle.closest(".topbar").classList.toggle("nav-open");
+  toggle.setAttribute("aria-expanded", String(open));
+});
+
+// Progress of an action in place.  While its request runs, the button that asked
+// says what is happening with a spinner, it and its siblings are disabled (a second
+// click cannot race the first: a Restart during a Stop got "container state
+// improper"), and the state badge beside them says what is under way.  A live row
+// swapped in meanwhile gets the same marks until the answer arrives.
+const BUSY_WORDS = {
+  stop: "Stopping…", start: "Starting…", restart: "Restarting…", remove: "Removing…", kill: "Killing…",
+  pause: "Pausing…", unpause: "Resuming…", enable: "Enabling…", disable: "Disabling…", mask: "Masking…",
+  unmask: "Unmasking…", reload: "Reloading…", "reset-failed": "Resetting…",
+};
+const BADGE_WORDS = {
+  stop: "stopping", start: "starting", restart: "restarting", remove: "removing", kill: "stopping",
+};
+const GROUPS = ".row-actions, .unit-actions, .service-actions, .detail-actions, .service-buttons, form";
+const pendingActions = new Map(); // id of the element holding the row or state -> verb
+
+function actionHolder(button) {
+  return button.closest("tr[id], #container-summary, .unit-state[id]") || button.closest("main");
+}
+
+function markBusy(holder, verb, button) {
+  button = button || holder.querySelector(`button[data-action="${verb}"]`);
+  if (button && !button.classList.contains("busy")) {
+    button.dataset.idleLabel = button.textContent;
+    button.classList.add("busy");
+    if (BUSY_WORDS[verb]) button.textContent = BUSY_WORDS[verb];
+    button.setAttribute("aria-busy", "true");
+  }
+  // A row or a state panel waits as a whole; elsewhere only the button's own group.
+  const groups = new Set(holder.matches("main") ? [] : holder.querySelectorAll(GROUPS));
+  if (button) groups.add(button.closest(GROUPS) || button.parentElement);
+  for (const group of groups) {
+    for (const other of group.querySelectorAll("button")) {
+      if (!other.disabled) { other.disabled = true; other.dataset.busyHeld = "1"; }
+    }
+  }
+  const badge = BADGE_WORDS[verb] && holder.querySelector(".state");
+  if (badge && !badge.dataset.idleText) {
+    badge.dataset.idleText = badge.textContent;
+    badge.dataset.idleClass = badge.className;
+    badge.textContent = BADGE_WORDS[verb];
+    badge.className = `state ${BADGE_WORDS[verb]}`;
+  }
+}
+
+function clearBusy(holder) {
+  for (const button of holder.querySelectorAll("button.busy")) {
+    button.classList.remove("busy");
+    button.removeAttribute("aria-busy");
+    if (button.dataset.idleLabel !== undefined) button.textContent = button.dataset.idleLabel;
+    delete button.dataset.idleLabel;
+  }
+  for (const button of holder.querySelectorAll("button[data-busy-held]")) {
+    button.disabled = false;
+    delete button.dataset.busyHeld;
+  }
+  for (const badge of holder.querySelectorAll(".state[data-idle-text]")) {
+    badge.textContent = badge.dataset.idleText;
+    badge.className = badge.dataset.idleClass;
+    delete badge.dataset.idleText;
+    delete badge.dataset.idleClass;
+  }
+}
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const elt = event.detail.elt;
+  const button = elt.matches("button") ? elt
+    : elt.matches("form") ? elt.querySelector("button[type=submit], button:not([type])") : null;
+  if (!button) return;
+  const verb = button.dataset.action || "";
+  const holder = actionHolder(button) || button.parentElement;
+  const key = holder.id || null;
+  markBusy(holder, verb, button);
+  if (key) pendingActions.set(key, verb);
+  event.detail.xhr.addEventListener("loadend", () => {
+    const xhr = event.detail.xhr;
+    if (key) pendingActions.delete(key);
+    // A redirect (a detail page's action) reloads the page: it stays marked until then.
+    if (xhr.status < 400 && xhr.getResponseHeader("HX-Redirect")) return;
+    const now = key ? document.getElementById(key) : holder;
+    if (now && now.isConnected) clearBusy(now);
+    if (holder !== now && holder.isConnected) clearBusy(holder);
+  });
+});
+
+function remarkPending() {
+  for (const [key, verb] of pendingActions) {
+    const holder = document.getElementById(key);
+    if (holder) markBusy(holder, verb, null);
+  }
+}
+document.addEventListener("htmx:oobAfterSwap", remarkPending);
+document.addEventListener("htmx:wsAfterMessage", remarkPending);
+
+// A form that reloads the page (create, recreate) can take seconds: its button says
+// so and cannot be pressed twice.  Disabled after the submit has read its fields.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.hasAttribute("hx-post") || form.hasAttribute("hx-get") || (form.method || "").toLowerCase() !== "post") return;
+  const button = event.submitter || form.querySelector("button[type=submit], button:not([type])");
+  if (!button) return;
+  setTimeout(() => {
+    button.dataset.idleLabel = button.textContent;
+    button.classList.add("busy");
+    button.textContent = button.dataset.busyLabel || "Working…";
+    button.disabled = true;
+  }, 0);
+});
+// Back from the browser's cache after such a submit: the button works again.
+window.addEventListener("pageshow", (event) => {
+  if (!event.persisted) return;
+  for (const button of document.querySelectorAll("form button.busy")) {
+    button.classList.remove("busy");
+    button.disabled = false;
+    if (button.dataset.idleLabel !== undefined) button.textContent = button.dataset.idleLabel;
+  }
+});
+
+// A result arriving in a dialog or a panel is brought into view.
+document.addEventListener("htmx:afterSwap", (event) => {
+  const shown = event.detail.target.querySelector("[data-scroll-into-view]")
+    || (event.detail.target.matches("[data-scroll-into-view]") ? event.detail.target : null);
+  if (shown) shown.scrollIntoView({ block: "nearest", behavior: "instant" });
+});
+
+// Dialogs (the service dialog): shown modal, so focus moves in and stays in (Tab
+// cycles inside it), Esc closes it, and so does a button marked data-close-dialog.
+const FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+
+function openDialogs(root) {
+  const found = root.matches && root.matches("dialog[data-modal]") ? [root] : [...root.querySelectorAll("dialog[data-modal]")];
+  for (const dialog of found) {
+    if (dialog.open) continue;
+    dialog.showModal();
+    const first = dialog.querySelector("[autofocus]") || dialog.querySelector(FOCUSABLE);
+    if (first) first.focus();
+  }
+}
+document.addEventListener("htmx:load", (event) => openDialogs(event.detail.elt));
+document.addEventListener("DOMContentLoaded", () => openDialogs(document));
+
+document.addEventListener("keydown", (event) => {
+  const dialog = document.querySelector("dialog[data-modal][open]");
+  if (!dialog) return;
+  if (event.key === "Escape") {
+    event.preventDefault();
+    dialog.close();
+    return;
+  }
+  if (event.key !== "Tab") return;
+  const items = [...dialog.querySelectorAll(FOCUSABLE)].filter((e) => e.offsetParent !== null || e === document.activeElement);
+  if (!items.length) return;
+  const first = items[0], last = items[items.length - 1];
+  if (!dialog.contains(document.activeElement)) {
+    event.preventDefault();
+    first.focus();
+  } else if (event.shiftKey && document.activeElement === first) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && document.activeElement === last) {
+    event.preventDefault();
+    first.focus();
+  }
+});
+document.addEventListener("click", (event) => {
+  const closer = event.target.closest("[data-close-dialog]");
+  if (closer) closer.closest("dialog").close();
+});
+// A closed dialog leaves the page (it is asked for again with its fresh state).
+document.addEventListener("close", (event) => {
+  if (event.target.matches("dialog[data-modal]")) event.target.remove();
+}, true);

@@ -1,5 +1,7 @@
 """The units and audit pages' own logic, without systemd: formatting of properties,
 url names, action guards, and the audit page's filters."""
+import shlex
+
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
@@ -25,6 +27,10 @@ def test_format_commands_joins_argv():
     commands = [("/bin/sleep", ["/bin/sleep", "1000"], False, 0, 0, 0, 0, 0, 0, 0)]
     assert format_commands(commands) == ["/bin/sleep 1000"]
     assert format_commands(None) == []
+    quoted = [("/bin/sh", ["/bin/sh", "-c", "echo 'a b' \"$HOME\""], False, 0, 0, 0, 0, 0, 0, 0)]
+    assert shlex.split(format_commands(quoted)[0]) == quoted[0][1]
+    spaced = [("/usr/bin/podman", ["/usr/bin/podman", "run", "--label", "a=b c"], False, 0, 0, 0, 0, 0, 0, 0)]
+    assert format_commands(spaced) == ["/usr/bin/podman run --label 'a=b c'"]
 
 
 def test_unit_facts_per_type():
@@ -114,3 +120,17 @@ def test_available_actions_follow_the_state():
     assert "reload" not in available_actions({"ActiveState": "active", "CanReload": False})
     assert available_actions({"ActiveState": "failed", "UnitFileState": "static"}) == ["start", "reset-failed", "mask"]
     assert available_actions({"ActiveState": "inactive", "UnitFileState": "masked"}) == ["unmask"]
+
+
+def test_a_unit_whose_file_is_in_the_admins_unit_dir_is_not_offered_mask():
+    from pathlib import Path
+
+    from dashboard.views.units import available_actions, mask_refusal
+    unit_dir = Path("/root/.config/systemd/user")
+    own = {"Id": "x.service", "ActiveState": "inactive", "UnitFileState": "disabled",
+           "FragmentPath": "/root/.config/systemd/user/x.service"}
+    packaged = {**own, "FragmentPath": "/usr/lib/systemd/user/x.service"}
+    assert "cannot be masked" in mask_refusal(own, unit_dir) and "x.service" in mask_refusal(own, unit_dir)
+    assert mask_refusal(packaged, unit_dir) == ""
+    assert "mask" not in available_actions(own, unit_dir)
+    assert "mask" in available_actions(packaged, unit_dir)
