@@ -91,21 +91,32 @@ async def enable(request, scope, kind, name):
     # The outcome's badge then follows the unit live, from the watcher's version
     # before anything changed: no state change in between is missed.
     watch = await watch_for(scope_obj, wait=False)
+    accept = request.POST.get("accept_differences") == "yes"
     try:
-        outcome = await services.enable_preview(scope_obj, found, confirmed=request.POST.get("confirm") == "yes")
+        outcome = await services.enable_preview(scope_obj, found, confirmed=request.POST.get("confirm") == "yes",
+                                                accept_differences=accept,
+                                                keep_previous=request.POST.get("keep_previous") == "yes")
+    except services.DifferencesNotConfirmed as error:
+        await audit.arecord(user, "service-enable", scope=scope, target=f"{kind}/{name}", result="refused",
+                            detail=str(error))
+        context["must_accept_differences"] = True
+        return await arender(request, "services/_preview.html", context)
     except install.NeedsConfirmation as error:
         await audit.arecord(user, "service-enable", scope=scope, target=f"{kind}/{name}", result="refused",
                             detail=str(error))
         context["must_confirm"] = True
         return await arender(request, "services/_preview.html", context)
-    except (SystemdError, OSError) as error:
+    except (SystemdError, OSError, services.ServiceError, PodmanError) as error:
         await audit.arecord(user, "service-enable", scope=scope, target=f"{kind}/{name}", result="failed",
                             detail=str(error))
         context["problem"] = f"Could not enable: {error}"
         return await arender(request, "services/_preview.html", context)
+    verification = found.verification.summary if found.verification else "not verified"
+    accepted = " Differences accepted by the user." if accept and found.differs else ""
     await audit.arecord(user, "service-enable", scope=scope, target=f"{kind}/{name}",
                         result="ok" if outcome.ok else "failed",
-                        detail=f"{found.units.format} {outcome.service}: {outcome.state}. {outcome.message}")
+                        detail=f"{found.units.format} {outcome.service}: {outcome.state}. {outcome.message} "
+                               f"Verification: {verification}.{accepted}")
     live_url = f"/ws/services/{scope}/state/?name={quote(outcome.service)}&since={watch.version}"
     return await arender(request, "services/_outcome.html", {"scope": scope, "outcome": outcome,
                                                               "format": found.units.format, "live_url": live_url})

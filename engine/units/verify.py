@@ -244,7 +244,7 @@ def shadow_pod_argv(argv: list[str], shadow_pod: str) -> list[str]:
         # Files under %t that belong to the real pod service.
         "infra-conmon-pidfile": None, "pod-id-file": None,
     }
-    if "infra-name" in names:  # the real infra container's name is taken (or will be)
+    if "infra-name" in names:  # a shadow's must not take the real infra container's name
         replacements["infra-name"] = f"{shadow_pod}-infra"
     return _rewrite(words, replacements)
 
@@ -455,3 +455,19 @@ async def _verify_pod(shadows: Shadows, sections: dict[str, str], units: Generat
 
 async def _read_pod(client, name: str) -> PodSpec:
     return pod_spec(await client.inspect_pod(name))
+
+
+async def recreate(client, env: dict[str, str], runtime_dir: str, units: GeneratedUnits, dryrun: str,
+                   pod_name: str, member_names: list[str]) -> None:
+    """Make the pod and its members from the pod service's own words under their own
+    names, not started: how an original pod comes back when its service fails
+    (podman cannot rename a pod, so it cannot be set aside; the verification proved
+    these words give the same pod)."""
+    sections = service_sections(units, dryrun)
+    pod_service = units.main_service
+    pod_argv = _only(podman_commands(sections[pod_service], pod_service, runtime_dir), "pod create", pod_service)
+    made = Shadows(client, env)  # the same creation, kept this time
+    await made.create(shadow_pod_argv(pod_argv, pod_name), pod_name, is_pod=True)
+    for name, service in zip(member_names, units.services[1:]):
+        argv = _only(podman_commands(sections[service], service, runtime_dir), "run", service)
+        await made.create(shadow_run_argv(argv, name, pod_name), name)
