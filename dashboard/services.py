@@ -202,32 +202,42 @@ class SetAside:
     id: str = ""
 
 
-async def _set_aside(client, preview: Preview) -> SetAside:
+async def _record(client, preview: Preview) -> SetAside:
+    """What the original is before anything happens to it."""
     if preview.kind == "pod":
         record = await client.inspect_pod(preview.name)
         # Left in place: the pod service's `pod create --replace` takes its name.
         return SetAside("pod", preview.name, "", (record.get("State") or "") in ("Running", "Degraded"),
                         record.get("Id") or "")
     record = await client.inspect_container(preview.name)
-    aside = SetAside("container", preview.name, preview.previous_name,
-                     bool((record.get("State") or {}).get("Running")), record.get("Id") or "")
-    if aside.was_running:
-        await client.stop_container(preview.name)
-    await client.rename_container(preview.name, aside.previous)
-    return aside
+    return SetAside("container", preview.name, preview.previous_name,
+                    bool((record.get("State") or {}).get("Running")), record.get("Id") or "")
+
+
+async def _set_aside(client, aside: SetAside) -> None:
+    if aside.kind == "container":
+        if aside.was_running:
+            await client.stop_container(aside.name)
+        await client.rename_container(aside.name, aside.previous)
 
 
 async def _bring_back(client, scope: Scope, preview: Preview, aside: SetAside) -> str:
     """Put the original back under its name, running if it was; what happened, in words."""
     if aside.kind == "container":
         try:
-            await client.remove_container(aside.name, force=True)  # what the failed unit left, if anything
+            current = (await client.inspect_container(aside.name)).get("Id")
         except NotFound:
-            pass
-        await client.rename_container(aside.previous, aside.name)
-        if aside.was_running:
+            current = None
+        if current != aside.id:
+            if current is not None:  # what the failed unit left under the name
+                await client.remove_container(aside.name, force=True)
+            await client.rename_container(aside.previous, aside.name)
+            what = "was renamed back"
+        else:
+            what = "was never moved"
+        if aside.was_running and not (await client.inspect_container(aside.name)).get("State", {}).get("Running"):
             await client.start_container(aside.name)
-        return (f"The container {aside.name} was renamed back"
+        return (f"The container {aside.name} {what}"
                 + (" and started again." if aside.was_running else " (it was not running)."))
     try:
         still = (await client.inspect_pod(aside.name)).get("Id") == aside.id
@@ -281,7 +291,8 @@ async def enable_preview(scope: Scope, preview: Preview, confirmed: bool = False
     before = "unknown"
     try:
         if preview.outside:
-            aside = await _set_aside(client, preview)
+            aside = await _record(client, preview)
+            await _set_aside(client, aside)
         async with manager_for(scope) as manager:
             await manager.daemon_reload()
             if units.format == "classic":
