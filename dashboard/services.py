@@ -92,9 +92,11 @@ class Preview:
         return f"{self.name}{PREVIOUS_SUFFIX}"
 
 
-async def build(scope: Scope, kind: str, name: str, form: Mapping[str, str], verified: bool = True) -> Preview:
+async def build(scope: Scope, kind: str, name: str, form: Mapping[str, str], verified: bool = True,
+                for_enable: bool = False) -> Preview:
     """Generate the files for container or pod `name` with the dialog's `form`, and
-    (unless `verified` is False) verify them with a shadow.
+    (unless `verified` is False) verify them with a shadow.  `for_enable`: the
+    shadow's removal goes on while enable_preview() works (which awaits it).
     Raises InvalidOptions, FormatUnavailable, SpecError or podman's errors."""
     client = client_for(scope.name)
     version, record = await asyncio.gather(
@@ -131,7 +133,8 @@ async def build(scope: Scope, kind: str, name: str, form: Mapping[str, str], ver
         preview.dryrun = await quadlet_dryrun(units, scope)
     if verified:
         preview.verification = await verify.verify(client, scope.child_env(), runtime_dir(scope), units,
-                                                   preview.dryrun, original, members)
+                                                   preview.dryrun, original, members,
+                                                   wait_for_removal=not for_enable)
     return preview
 
 
@@ -187,7 +190,7 @@ class DifferencesNotConfirmed(ServiceError):
 async def generate_and_enable(scope: Scope, kind: str, name: str, form: Mapping[str, str],
                               confirmed: bool = False, accept_differences: bool = False,
                               keep_previous: bool = False) -> Outcome:
-    preview = await build(scope, kind, name, form)
+    preview = await build(scope, kind, name, form, for_enable=True)
     return await enable_preview(scope, preview, confirmed, accept_differences, keep_previous)
 
 
@@ -272,7 +275,18 @@ def _undo_files(planned: list[install.PlannedFile], written: list[Path], stale: 
 async def enable_preview(scope: Scope, preview: Preview, confirmed: bool = False,
                          accept_differences: bool = False, keep_previous: bool = False) -> Outcome:
     """Write, set the original aside, start; undo everything if the service does not run.
-    Raises DifferencesNotConfirmed or install.NeedsConfirmation before changing anything."""
+    Raises DifferencesNotConfirmed or install.NeedsConfirmation before changing anything.
+    The shadow's removal (still under way after build(for_enable=True)) is awaited
+    before this returns, whatever happens."""
+    try:
+        return await _enable(scope, preview, confirmed, accept_differences, keep_previous)
+    finally:
+        if preview.verification is not None:
+            await preview.verification.removed()
+
+
+async def _enable(scope: Scope, preview: Preview, confirmed: bool, accept_differences: bool,
+                  keep_previous: bool) -> Outcome:
     if preview.differs and not accept_differences:
         raise DifferencesNotConfirmed(preview.verification)
     units = preview.units
@@ -292,15 +306,22 @@ async def enable_preview(scope: Scope, preview: Preview, confirmed: bool = False
     try:
         if preview.outside:
             aside = await _record(client, preview)
-            await _set_aside(client, aside)
         async with manager_for(scope) as manager:
-            await manager.daemon_reload()
-            if units.format == "classic":
-                # Generated (Quadlet) units cannot be enabled: their [Install] section is
-                # turned into links by the generator itself.
-                enabled = await manager.enable(service)
-                if not enabled.ok:
-                    raise ServiceError(enabled.message)
+            async def load() -> None:
+                await manager.daemon_reload()
+                if units.format == "classic":
+                    # Generated (Quadlet) units cannot be enabled: their [Install] section is
+                    # turned into links by the generator itself.
+                    enabled = await manager.enable(service)
+                    if not enabled.ok:
+                        raise ServiceError(enabled.message)
+            # Stopping the original (its own stop timeout) and systemd's reload do not
+            # depend on each other: both are done before the start.
+            results = await asyncio.gather(load(), _set_aside(client, aside) if aside else asyncio.sleep(0),
+                                           return_exceptions=True)
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
             before = await _state(manager, service)
             if before == "failed":
                 await manager.reset_failed(service)  # a failed unit would not start again

@@ -57,10 +57,10 @@ async def dialog(request, scope, kind, name):
         **_choices(scope_obj)})
 
 
-async def _preview_context(scope_obj, kind, name, form) -> dict:
+async def _preview_context(scope_obj, kind, name, form, for_enable: bool = False) -> dict:
     context = {"scope": scope_obj.name, "kind": kind, "name": name}
     try:
-        context["preview"] = await services.build(scope_obj, kind, name, form)
+        context["preview"] = await services.build(scope_obj, kind, name, form, for_enable=for_enable)
     except InvalidOptions as error:
         context["errors"] = error.errors
     except (FormatUnavailable, SpecError, services.ServiceError, PodmanError) as error:
@@ -82,7 +82,8 @@ async def enable(request, scope, kind, name):
     _target(kind)
     scope_obj = scopes.get_scope(scope)
     user = await request.auser()
-    context = await _preview_context(scope_obj, kind, name, _form(request.POST))
+    # for_enable: the shadow's removal overlaps the enabling, which awaits it.
+    context = await _preview_context(scope_obj, kind, name, _form(request.POST), for_enable=True)
     found = context.get("preview")
     if found is None:
         await audit.arecord(user, "service-enable", scope=scope, target=f"{kind}/{name}", result="refused",

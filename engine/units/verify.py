@@ -67,6 +67,13 @@ class Verification:
     warnings: list[str] = field(default_factory=list)  # settings the format cannot carry, from the generator
     error: str = ""  # the shadow could not be made: the unit would fail the same way
     shadows: list[str] = field(default_factory=list)  # the temporary names used (all removed)
+    # The shadow's removal, under way when verify() was asked not to wait for it:
+    # await removed() before the request ends.
+    removal: asyncio.Future | None = field(default=None, repr=False, compare=False)
+
+    async def removed(self) -> None:
+        if self.removal is not None:
+            await asyncio.shield(self.removal)
 
     @property
     def identical(self) -> bool:
@@ -385,10 +392,13 @@ def shadow_name(name: str, token: str) -> str:
 
 async def verify(client, env: dict[str, str], runtime_dir: str, units: GeneratedUnits, dryrun: str,
                  original: ContainerSpec | PodSpec, members: list[ContainerSpec] | None = None,
-                 warnings: list[str] | None = None) -> Verification:
+                 warnings: list[str] | None = None, wait_for_removal: bool = True) -> Verification:
     """Make the shadow from the unit's words, compare it with `original` (a container's
     spec, or a pod's spec with its `members`), and remove it.  Never raises for what
-    the unit's words do: a shadow that cannot be made is the Verification's error."""
+    the unit's words do: a shadow that cannot be made is the Verification's error.
+    With `wait_for_removal=False` the removal goes on while the caller does other
+    work (the result is known once the shadow is read); the caller awaits
+    `removed()` before it is done, and the removal finishes even if it is cancelled."""
     result = Verification(warnings=list(warnings or []))
     shadows = Shadows(client, env)
     token = secrets.token_hex(3)
@@ -409,7 +419,9 @@ async def verify(client, env: dict[str, str], runtime_dir: str, units: Generated
         result.error = str(error)
     finally:
         result.shadows = [*([shadows.pod] if shadows.pod else []), *shadows.containers]
-        await asyncio.shield(shadows.remove())
+        result.removal = asyncio.ensure_future(shadows.remove())
+        if wait_for_removal:
+            await result.removed()
     return result
 
 
