@@ -417,6 +417,8 @@ async def verify(client, env: dict[str, str], runtime_dir: str, units: Generated
             result.compared, result.differences = compare_specs(original, shadow)
     except (VerifyError, UnitSyntaxError, PodmanError) as error:
         result.error = str(error)
+    except asyncio.TimeoutError:
+        result.error = f"podman create from the unit's arguments took longer than {CREATE_TIMEOUT:.0f} s"
     finally:
         result.shadows = [*([shadows.pod] if shadows.pod else []), *shadows.containers]
         result.removal = asyncio.ensure_future(shadows.remove())
