@@ -339,8 +339,11 @@ async def _enable(scope: Scope, preview: Preview, confirmed: bool, accept_differ
                 if keep_previous:
                     message += f" The previous container is kept, stopped, as {aside.previous}."
                 else:
-                    await client.remove_container(aside.previous, force=True)  # its named volumes stay
-                    message += " The previous container was removed (its volumes are kept)."
+                    try:
+                        await client.remove_container(aside.previous, force=True)  # its named volumes stay
+                        message += " The previous container was removed (its volumes are kept)."
+                    except PodmanError as error:  # the service runs: that stands
+                        message += f" The previous container {aside.previous} could not be removed: {error}."
             return Outcome(True, service, state, message, written)
         message = (job.message if not job.ok
                    else f"{service} started, but its container ended at once ({state}).")
