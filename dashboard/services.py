@@ -1,9 +1,15 @@
 """Turning a container or pod into a systemd service: the flow behind the dialog.
 
-preview(): inspect -> spec -> generated files (+ Quadlet's own -dryrun output) ->
-what writing them would change.  generate_and_enable(): the same, then write ->
-daemon-reload -> enable -> start -> the job's result, with journal lines on failure.
-podhouse_services() lists what Podhouse made in a scope; remove() undoes one.
+build(): inspect -> spec -> generated files (+ Quadlet's own -dryrun output) ->
+what writing them would change, and the shadow verification (engine.units.verify:
+a container made from the unit's own words, compared with the original).
+generate_and_enable(): the same, then write -> set the original aside (a container
+made outside systemd is stopped and renamed NAME-podhouse-previous) ->
+daemon-reload -> enable -> start.  If the service does not run, everything is
+undone: the files written are removed (or given back their previous text), the
+original is renamed back and started again if it was running, and the outcome
+says so with the unit's journal lines.  podhouse_services() lists what Podhouse
+made in a scope; remove() undoes one.
 Framework-free (no Django import): the views and the benchmark call it.
 """
 from __future__ import annotations
@@ -22,12 +28,14 @@ from dashboard.host.quadlet_provision import QUADLET
 from dashboard.host.scopes import Scope
 from dashboard.host.systemd import SystemdError, manager_for
 from engine.podman.errors import PodmanError
-from engine.units import formats, install, schedule
+from engine.podman.errors import NotFound
+from engine.units import formats, install, schedule, verify
 from engine.units.generated import MARKER, GeneratedUnits, marker_state
 from engine.units.options import options_from_form
-from engine.units.spec import ContainerSpec, container_spec, pod_spec
+from engine.units.spec import ContainerSpec, PodSpec, pod_spec
 
 JOURNAL_LINES = 30
+PREVIOUS_SUFFIX = "-podhouse-previous"
 DRYRUN_TIMEOUT = 10.0
 SETTLE_TIMEOUT = 10.0  # how long a container that ended at once may take to fail its unit
 
@@ -49,10 +57,12 @@ async def _podman_version(client) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
 
 
-async def _container_spec(client, name: str, pod_name: str = "") -> ContainerSpec:
-    container = await client.inspect_container(name)
-    image = await client.inspect_image(container.get("Image") or container.get("ImageName"))
-    return container_spec(container, image, pod_name=pod_name)
+_container_spec = verify.read_container_spec
+
+
+def runtime_dir(scope: Scope) -> str:
+    """What %t means to the scope's service manager."""
+    return scope.child_env().get("XDG_RUNTIME_DIR", "/run/user/0") if scope.is_user else "/run"
 
 
 @dataclass
@@ -63,40 +73,68 @@ class Preview:
     replaces: str = ""  # set when the container runs outside systemd today
     notes: list[str] = field(default_factory=list)
     containers: list[str] = field(default_factory=list)  # what the service runs
+    kind: str = "container"
+    name: str = ""
+    outside: bool = False  # created outside systemd: set aside while the service starts
+    verification: verify.Verification | None = None
 
     @property
     def needs_confirmation(self) -> bool:
         return any(p.needs_confirmation for p in self.planned)
 
+    @property
+    def differs(self) -> bool:
+        """The shadow is not the original (or could not be made): enabling needs a confirmation."""
+        return self.verification is not None and not self.verification.identical
 
-async def build(scope: Scope, kind: str, name: str, form: Mapping[str, str]) -> Preview:
-    """Generate the files for container or pod `name` with the dialog's `form`.
+    @property
+    def previous_name(self) -> str:
+        return f"{self.name}{PREVIOUS_SUFFIX}"
+
+
+async def build(scope: Scope, kind: str, name: str, form: Mapping[str, str], verified: bool = True,
+                for_enable: bool = False) -> Preview:
+    """Generate the files for container or pod `name` with the dialog's `form`, and
+    (unless `verified` is False) verify them with a shadow.  `for_enable`: the
+    shadow's removal goes on while enable_preview() works (which awaits it).
     Raises InvalidOptions, FormatUnavailable, SpecError or podman's errors."""
     client = client_for(scope.name)
-    version = await _podman_version(client)
+    version, record = await asyncio.gather(
+        _podman_version(client), client.inspect_pod(name) if kind == "pod" else client.inspect_container(name))
     options = options_from_form(form, default_name=name, user_scope=scope.is_user, podman_version=version)
+    members: list[ContainerSpec] = []
+    original: ContainerSpec | PodSpec
     if kind == "pod":
-        pod = pod_spec(await client.inspect_pod(name))
-        members = list(await asyncio.gather(*(_container_spec(client, m, pod.name) for m in pod.members)))
-        units = formats.for_pod(pod, members, options, quadlet_available())
-        outside = pod.created_by_systemd == "" and not any(m.created_by_systemd for m in members)
+        original = pod_spec(record)
+        members = list(await asyncio.gather(*(_container_spec(client, m, original.name) for m in original.members)))
+        units = formats.for_pod(original, members, options, quadlet_available())
+        outside = original.created_by_systemd == "" and not any(m.created_by_systemd for m in members)
         containers = [m.name for m in members]
     else:
-        container = await client.inspect_container(name)
-        if container.get("Pod"):
+        if record.get("Pod"):
             raise formats.FormatUnavailable(
                 f"{name} is a member of a pod: run the pod as a service, which brings its containers along")
-        spec = await _container_spec(client, name)
-        units = formats.for_container(spec, options, quadlet_available())
-        outside = not spec.created_by_systemd
-        containers = [spec.name]
+        original = await _container_spec(client, name)
+        units = formats.for_container(original, options, quadlet_available())
+        outside = not original.created_by_systemd
+        containers = [original.name]
     preview = Preview(units, install.plan(units.files, directories(scope)), notes=list(units.notes),
-                      containers=containers)
-    if outside:
-        preview.replaces = (f"The {kind} {name} was created outside systemd: when the service starts, "
-                            f"it is replaced by a new {kind} of the same name that systemd runs.")
+                      containers=containers, kind=kind, name=name, outside=outside)
+    if outside and kind == "pod":
+        preview.replaces = (f"The pod {name} was created outside systemd: when the service starts, it is replaced "
+                            "by a new pod of the same name that systemd runs. Podman cannot rename a pod, so if "
+                            "the service does not start, Podhouse makes the pod and its containers again from the "
+                            "verified settings (volumes are kept; changes inside the containers' own files are not).")
+    elif outside:
+        preview.replaces = (f"The container {name} was created outside systemd: while the service starts it is "
+                            f"stopped and renamed {preview.previous_name}; if the service does not start, it is "
+                            "renamed back (and started again if it was running).")
     if units.format == "quadlet":
         preview.dryrun = await quadlet_dryrun(units, scope)
+    if verified:
+        preview.verification = await verify.verify(client, scope.child_env(), runtime_dir(scope), units,
+                                                   preview.dryrun, original, members,
+                                                   wait_for_removal=not for_enable)
     return preview
 
 
@@ -139,40 +177,215 @@ def _stale_other_format(units: GeneratedUnits, scope: Scope) -> list[Path]:
     return [path for path in candidates if path.exists() and marker_state(path.read_text()) != "foreign"]
 
 
+class DifferencesNotConfirmed(ServiceError):
+    """The shadow differs from the original (or could not be made) and the user has
+    not confirmed the differences: nothing was written."""
+
+    def __init__(self, verification: verify.Verification):
+        self.verification = verification
+        super().__init__(f"the service would not run the same container ({verification.summary}): "
+                         "confirm the differences to enable it anyway")
+
+
 async def generate_and_enable(scope: Scope, kind: str, name: str, form: Mapping[str, str],
-                              confirmed: bool = False) -> Outcome:
-    preview = await build(scope, kind, name, form)
-    return await enable_preview(scope, preview, confirmed)
+                              confirmed: bool = False, accept_differences: bool = False,
+                              keep_previous: bool = False) -> Outcome:
+    preview = await build(scope, kind, name, form, for_enable=True)
+    return await enable_preview(scope, preview, confirmed, accept_differences, keep_previous)
 
 
-async def enable_preview(scope: Scope, preview: Preview, confirmed: bool = False) -> Outcome:
+@dataclass
+class SetAside:
+    """The original container (or pod) while its service starts."""
+
+    kind: str
+    name: str
+    previous: str           # the container's name meanwhile ("" for a pod: podman cannot rename one)
+    was_running: bool
+    id: str = ""
+
+
+async def _record(client, preview: Preview) -> SetAside:
+    """What the original is before anything happens to it."""
+    if preview.kind == "pod":
+        record = await client.inspect_pod(preview.name)
+        # Left in place: the pod service's `pod create --replace` takes its name.
+        return SetAside("pod", preview.name, "", (record.get("State") or "") in ("Running", "Degraded"),
+                        record.get("Id") or "")
+    record = await client.inspect_container(preview.name)
+    return SetAside("container", preview.name, preview.previous_name,
+                    bool((record.get("State") or {}).get("Running")), record.get("Id") or "")
+
+
+async def _set_aside(client, aside: SetAside) -> None:
+    if aside.kind == "container":
+        if aside.was_running:
+            await client.stop_container(aside.name)
+        await client.rename_container(aside.name, aside.previous)
+
+
+async def _bring_back(client, scope: Scope, preview: Preview, aside: SetAside) -> str:
+    """Put the original back under its name, running if it was; what happened, in words."""
+    if aside.kind == "container":
+        try:
+            current = (await client.inspect_container(aside.name)).get("Id")
+        except NotFound:
+            current = None
+        if current != aside.id:
+            if current is not None:  # what the failed unit left under the name
+                await client.remove_container(aside.name, force=True)
+            await client.rename_container(aside.previous, aside.name)
+            what = "was renamed back"
+        else:
+            what = "was never moved"
+        if aside.was_running and not (await client.inspect_container(aside.name)).get("State", {}).get("Running"):
+            await client.start_container(aside.name)
+        return (f"The container {aside.name} {what}"
+                + (" and started again." if aside.was_running else " (it was not running)."))
+    try:
+        still = (await client.inspect_pod(aside.name)).get("Id") == aside.id
+    except NotFound:
+        still = False
+    if not still:
+        with contextlib.suppress(NotFound):
+            await client.remove_pod(aside.name, force=True)
+        await verify.recreate(client, scope.child_env(), runtime_dir(scope), preview.units, preview.dryrun,
+                              preview.name, preview.containers)
+    if aside.was_running:
+        await client.start_pod(aside.name)
+    what = "was left untouched" if still else "was made again from its verified settings"
+    return f"The pod {aside.name} {what}" + (" and started again." if aside.was_running else ".")
+
+
+def _undo_files(planned: list[install.PlannedFile], written: list[Path], stale: dict[Path, str]) -> None:
+    """Give every file written its previous text (or remove it), and put back the
+    other format's files that were taken away."""
+    for item in planned:
+        if item.path not in written:
+            continue
+        if item.old_text is None:
+            item.path.unlink(missing_ok=True)
+            item.path.with_name(item.path.name + install.BACKUP_SUFFIX).unlink(missing_ok=True)
+        else:
+            install.write_atomically(item.path, item.old_text)
+    for path, text in stale.items():
+        install.write_atomically(path, text)
+
+
+async def enable_preview(scope: Scope, preview: Preview, confirmed: bool = False,
+                         accept_differences: bool = False, keep_previous: bool = False) -> Outcome:
+    """Write, set the original aside, start; undo everything if the service does not run.
+    Raises DifferencesNotConfirmed or install.NeedsConfirmation before changing anything.
+    The shadow's removal (still under way after build(for_enable=True)) is awaited
+    before this returns, whatever happens."""
+    try:
+        return await _enable(scope, preview, confirmed, accept_differences, keep_previous)
+    finally:
+        if preview.verification is not None:
+            await preview.verification.removed()
+
+
+async def _enable(scope: Scope, preview: Preview, confirmed: bool, accept_differences: bool,
+                  keep_previous: bool) -> Outcome:
+    if preview.differs and not accept_differences:
+        raise DifferencesNotConfirmed(preview.verification)
     units = preview.units
+    client = client_for(scope.name)
+    if preview.outside and preview.kind == "container" and await client.container_exists(preview.previous_name):
+        raise ServiceError(f"a container named {preview.previous_name} exists (kept from an earlier service?): "
+                           "remove or rename it first; nothing was written")
     written = install.install(preview.planned, confirmed=confirmed)  # NeedsConfirmation: nothing written
-    install.uninstall(_stale_other_format(units, scope))
+    stale_paths = _stale_other_format(units, scope)
+    stale = {path: path.read_text() for path in stale_paths}
+    install.uninstall(stale_paths)
     service = units.main_service
-    async with manager_for(scope) as manager:
-        await manager.daemon_reload()
-        if units.format == "classic":
-            # Generated (Quadlet) units cannot be enabled: their [Install] section is
-            # turned into links by the generator itself.
-            enabled = await manager.enable(service)
-            if not enabled.ok:
-                return Outcome(False, service, "inactive", enabled.message, written)
-        before = await _state(manager, service)
-        if before == "failed":
-            await manager.reset_failed(service)  # a failed unit would not start again
-        # A running service (regenerated, or switched format) restarts on the new files.
-        job = await (manager.restart(service) if before in ("active", "activating", "reloading")
-                     else manager.start(service))
-        state = await manager.active_state(service)
-        if job.ok and state == "active" and not await containers_running(scope, preview.containers):
-            # conmon said ready, but the container has already ended: systemd is
-            # about to notice; wait for that (a signal, not a poll) and tell why.
-            state = await wait_while_active(manager, service)
-    if job.ok and state == "active":
-        return Outcome(True, service, state, job.message, written)
-    message = job.message if not job.ok else f"{service} started, but its container ended at once ({state})."
-    return Outcome(False, service, state, message, written, await journal_lines(scope, service))
+    aside: SetAside | None = None
+    job = None
+    state = "inactive"
+    before = "unknown"
+    try:
+        if preview.outside:
+            aside = await _record(client, preview)
+        async with manager_for(scope) as manager:
+            async def load() -> None:
+                await manager.daemon_reload()
+                if units.format == "classic":
+                    # Generated (Quadlet) units cannot be enabled: their [Install] section is
+                    # turned into links by the generator itself.
+                    enabled = await manager.enable(service)
+                    if not enabled.ok:
+                        raise ServiceError(enabled.message)
+            # Stopping the original (its own stop timeout) and systemd's reload do not
+            # depend on each other: both are done before the start.
+            results = await asyncio.gather(load(), _set_aside(client, aside) if aside else asyncio.sleep(0),
+                                           return_exceptions=True)
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
+            before = await _state(manager, service)
+            if before == "failed":
+                await manager.reset_failed(service)  # a failed unit would not start again
+            # A running service (regenerated, or switched format) restarts on the new files.
+            job = await (manager.restart(service) if before in ("active", "activating", "reloading")
+                         else manager.start(service))
+            state = await manager.active_state(service)
+            if job.ok and state == "active" and not await containers_running(scope, preview.containers):
+                # conmon said ready, but the container has already ended: systemd is
+                # about to notice; wait for that (a signal, not a poll) and tell why.
+                state = await wait_while_active(manager, service)
+        if job.ok and state == "active":
+            message = job.message
+            if aside and aside.kind == "container":
+                if keep_previous:
+                    message += f" The previous container is kept, stopped, as {aside.previous}."
+                else:
+                    try:
+                        await client.remove_container(aside.previous, force=True)  # its named volumes stay
+                        message += " The previous container was removed (its volumes are kept)."
+                    except PodmanError as error:  # the service runs: that stands
+                        message += f" The previous container {aside.previous} could not be removed: {error}."
+            return Outcome(True, service, state, message, written)
+        message = (job.message if not job.ok
+                   else f"{service} started, but its container ended at once ({state}).")
+    except (SystemdError, PodmanError, ServiceError, OSError) as error:
+        message = f"{service} could not be started: {error}"
+    journal_text = await journal_lines(scope, service)
+    undone = await _undo(scope, preview, written, stale, aside, before)
+    return Outcome(False, service, state, f"{message} {undone}", [], journal_text)
+
+
+async def _undo(scope: Scope, preview: Preview, written: list[Path], stale: dict[Path, str],
+                aside: SetAside | None, before: str) -> str:
+    """Everything enable_preview did, taken back; what was done, in words."""
+    units = preview.units
+    words = []
+    try:
+        async with manager_for(scope) as manager:
+            for service in units.services:
+                if await _state(manager, service) not in ("inactive", "unknown"):
+                    await manager.stop(service)
+            new = [item for item in preview.planned if item.path in written and item.old_text is None]
+            if units.format == "classic" and any(item.path.name == units.main_service for item in new):
+                await manager.disable(units.main_service)
+            _undo_files(preview.planned, written, stale)
+            await manager.daemon_reload()
+            for service in units.services:
+                if await _state(manager, service) == "failed":
+                    await manager.reset_failed(service)
+            words.append("Podhouse removed what it wrote" + (" and put the previous unit files back." if any(
+                item.old_text is not None for item in preview.planned if item.path in written) else "."))
+            if before in ("active", "activating", "reloading"):  # the previous service ran: it runs again
+                again = await manager.start(units.main_service)
+                words.append(f"The previous {units.main_service} was started again ({again.message}).")
+    except (SystemdError, OSError) as error:
+        words.append(f"Undoing the unit files failed: {error}.")
+    if aside is not None:
+        try:
+            words.append(await _bring_back(client_for(scope.name), scope, preview, aside))
+        except (PodmanError, verify.VerifyError) as error:
+            where = f" It is kept as {aside.previous}." if aside.previous else ""
+            words.append(f"Bringing the original {aside.kind} back failed: {error}.{where}")
+    return " ".join(words)
 
 
 async def containers_running(scope: Scope, names: list[str]) -> bool:

@@ -57,10 +57,10 @@ async def dialog(request, scope, kind, name):
         **_choices(scope)})
 
 
-async def _preview_context(scope: scopes.Scope, kind, name, form) -> dict:
+async def _preview_context(scope: scopes.Scope, kind, name, form, for_enable: bool = False) -> dict:
     context = {"scope": scope.name, "kind": kind, "name": name}
     try:
-        context["preview"] = await services.build(scope, kind, name, form)
+        context["preview"] = await services.build(scope, kind, name, form, for_enable=for_enable)
     except InvalidOptions as error:
         context["errors"] = error.errors
     except (FormatUnavailable, SpecError, services.ServiceError, PodmanError) as error:
@@ -79,10 +79,12 @@ async def preview(request, scope, kind, name):
 @operator_required("service-enable")
 async def enable(request, scope, kind, name):
     _target(kind)
-    context = await _preview_context(scope, kind, name, _form(request.POST))
+    # for_enable: the shadow's removal overlaps the enabling, which awaits it.
+    context = await _preview_context(scope, kind, name, _form(request.POST), for_enable=True)
+    accept = request.POST.get("accept_differences") == "yes"
     try:
         async with audited(request, "service-enable", scope, target=f"{kind}/{name}",
-                           refused=(install.NeedsConfirmation,)) as entry:
+                           refused=(install.NeedsConfirmation, services.DifferencesNotConfirmed)) as entry:
             found = context.get("preview")
             if found is None:
                 entry.result, entry.detail = "refused", context.get("problem") or "; ".join(
@@ -92,13 +94,21 @@ async def enable(request, scope, kind, name):
             # The outcome's badge then follows the unit live, from the watcher's version
             # before anything changed: no state change in between is missed.
             watch = await watch_for(scope, wait=False)
-            outcome = await services.enable_preview(scope, found, confirmed=request.POST.get("confirm") == "yes")
+            outcome = await services.enable_preview(scope, found, confirmed=request.POST.get("confirm") == "yes",
+                                                    accept_differences=accept,
+                                                    keep_previous=request.POST.get("keep_previous") == "yes")
+            verification = found.verification.summary if found.verification else "not verified"
+            accepted = " Differences accepted by the user." if accept and found.differs else ""
             entry.result = "ok" if outcome.ok else "failed"
-            entry.detail = f"{found.units.format} {outcome.service}: {outcome.state}. {outcome.message}"
+            entry.detail = (f"{found.units.format} {outcome.service}: {outcome.state}. {outcome.message} "
+                            f"Verification: {verification}.{accepted}")
+    except services.DifferencesNotConfirmed:
+        context["must_accept_differences"] = True
+        return await arender(request, "services/_preview.html", context)
     except install.NeedsConfirmation:
         context["must_confirm"] = True
         return await arender(request, "services/_preview.html", context)
-    except (SystemdError, OSError) as error:
+    except (SystemdError, OSError, services.ServiceError, PodmanError) as error:
         context["problem"] = f"Could not enable: {error}"
         return await arender(request, "services/_preview.html", context)
     live_url = socket_url("service-state-socket", scope=scope.name, name=outcome.service, since=watch.version)
