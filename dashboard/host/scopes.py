@@ -2,8 +2,11 @@
 
 A Scope holds the addresses Podhouse uses in it: the Podman API socket, the D-Bus
 address of its systemd manager, and the folders where unit files and Quadlet files
-are written.  The embedded host stack (dashboard/hoststack.py) has only a user
-manager, so it offers only the `user` scope.  Framework-free: no Django import.
+are written.  The embedded host stack (dashboard/host/hoststack.py) has only a user
+manager, so it offers only the `user` scope.  On a host where systemd is PID 1
+root gets only the `system` scope (its user scope would be the same rootful
+podman) and any other account both, its own `user` scope by default.
+Framework-free: no Django import.
 """
 from __future__ import annotations
 
@@ -58,6 +61,10 @@ def available_scopes() -> dict[str, Scope]:
         unit_dir=Path("/etc/systemd/system"),
         quadlet_dir=Path("/etc/containers/systemd"),
     )
+    if os.geteuid() == 0:
+        # Root's "rootless" podman is the rootful one (same storage, same
+        # containers): a user scope for root would show the system scope twice.
+        return {"system": system}
     return {"system": system, "user": user}
 
 
@@ -70,4 +77,20 @@ def get_scope(name: str) -> Scope:
 
 
 def default_scope_name() -> str:
-    return next(iter(available_scopes()))
+    """The scope this account can use: its own (user) when it is not root, since
+    rootful Podman's socket and the system's units belong to root."""
+    scopes = available_scopes()
+    if "user" in scopes and os.geteuid() != 0:
+        return "user"
+    return next(iter(scopes))
+
+
+def unusable_reason(scope: Scope) -> str:
+    """Why this account cannot act in `scope`, in words; "" when it can."""
+    if scope.is_user or os.geteuid() == 0:
+        return ""
+    if not os.access(scope.podman_socket, os.R_OK | os.W_OK):
+        return (f"The system scope belongs to root: this account (uid {os.geteuid()}) may not use "
+                f"rootful Podman's socket {scope.podman_socket}, and systemd refuses it the system's "
+                "units. Its own containers and units are in the user scope.")
+    return ""

@@ -160,6 +160,23 @@ async def test_a_removed_container_is_still_found_by_its_journal_lines(client, u
     assert "no longer knows" in source.note
 
 
+async def test_a_container_shows_only_its_own_lines_not_those_of_a_removed_namesake(client, user_scope):
+    name = unique("again")
+    podman("run", "--rm", "--name", name, IMAGE, "echo", "from the removed one")
+    await asyncio.to_thread(wait_for_lines, journal.build_query(journal.container_terms([name])), 1)
+    podman("run", "--name", name, IMAGE, "echo", "from the current one")
+    try:
+        source = await journal.resolve_source("container", name, podman=client, env=user_scope.child_env())
+        query = journal.build_query(source.terms)
+        entries = await asyncio.to_thread(wait_for_lines, query, 1, user_scope.child_env())
+        assert [e.message for e in entries] == ["from the current one"]
+        by_name = await journal.read_entries(journal.build_query(journal.container_terms([name])),
+                                             user_scope.child_env())
+        assert len(by_name) == 2  # the journal has both: the id is what tells them apart
+    finally:
+        podman("rm", "-f", "-t", "0", name)
+
+
 async def test_a_k8s_file_container_is_read_through_podman(client, user_scope):
     name = unique("k8s")
     podman("run", "--log-driver=k8s-file", "--name", name, IMAGE, "sh", "-c", "echo one; echo two >&2")
