@@ -50,6 +50,17 @@ MASKED_UNITS = ("getty@tty1.service", "console-getty.service", "systemd-udevd.se
                 "systemd-firstboot.service")
 
 
+# Seen: a systemd on cgroup v1 moves itself to the ROOT of each hierarchy whose
+# controller it does not use; with the machine's hierarchies bound in, its PID 1 left
+# the container's blkio cgroup for the machine's blkio root, the container's blkio
+# cgroup vanished and every `podman exec` failed ("error adding pid to cgroups").
+# With block IO accounting on, systemd keeps blkio inside its own subtree.
+SYSTEM_CONF_DROPIN = (
+    "# Podhouse test host: keep every hierarchy's processes inside this container's cgroups.\n"
+    "[Manager]\nDefaultBlockIOAccounting=yes\n"
+)
+
+
 class TestHostError(RuntimeError):
     pass
 
@@ -325,10 +336,14 @@ def up(work: Path, port: int, mirror: str, source_tar: bytes | None) -> TestHost
         _podman("network", "create", "--subnet", NETWORK_SUBNET, NETWORK)
     pip_cache = work / "pip-cache"
     pip_cache.mkdir(exist_ok=True)
+    system_conf = work / "system.conf.d"
+    system_conf.mkdir(exist_ok=True)
+    (system_conf / "podhouse-testhost.conf").write_text(SYSTEM_CONF_DROPIN)
     started = time.monotonic()
     _podman("run", "-d", "--name", NAME, "--hostname", NAME, "--network", NETWORK,
             "--privileged", "--cgroupns=host", "-v", f"{folder}:/sys/fs/cgroup:rw,rbind",
-            "-v", f"{pip_cache}:/root/.cache/pip", "--systemd=always",
+            "-v", f"{pip_cache}:/root/.cache/pip", "-v", f"{system_conf}:/etc/systemd/system.conf.d:ro",
+            "--systemd=always",
             "-p", f"127.0.0.1:{port}:{PODHOUSE_PORT_INSIDE}", IMAGE, "/sbin/init")
     try:
         _wait_booted()

@@ -29,7 +29,7 @@ async def items_about(layer, channel, name: str, want, timeout: float = 15) -> d
     return await asyncio.wait_for(wait(), timeout)
 
 
-async def test_cli_changes_reach_the_groups_as_rows(user_scope):
+async def test_cli_changes_reach_the_groups_as_rows(host_scope):
     layer = get_channel_layer()
     containers, pods = await layer.new_channel(), await layer.new_channel()
     await layer.group_add(group_name("user", "containers"), containers)
@@ -70,7 +70,7 @@ def _live_page_socket(query: str, user):
     return communicator
 
 
-async def test_a_page_opened_while_watching_catches_up_on_what_changed_since_its_render(user_scope):
+async def test_a_page_opened_while_watching_catches_up_on_what_changed_since_its_render(host_scope):
     from django.contrib.auth.models import User
 
     # an administrator's account as the session gives it (superusers hold every permission without the database)

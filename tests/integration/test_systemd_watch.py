@@ -45,9 +45,9 @@ def row_event(scope_name, unit, **state):
 
 
 @pytest.fixture
-async def watch(user_scope):
+async def watch(host_scope):
     layer = RecordingLayer()
-    watch = UnitWatch(user_scope, layer)
+    watch = UnitWatch(host_scope, layer)
     watch.start()
     await asyncio.wait_for(watch.ready.wait(), WAIT)
     yield watch
