@@ -494,6 +494,23 @@ REAL_HOST_TESTS = (
 )
 
 
+# Rootless podman on cgroup v1 (the test host has the machine's v1 hybrid; a Debian
+# 12 server boots v2) cannot pause ("this container does not have a cgroup"), give
+# stats ("only available for cgroup v2"), apply memory limits (silently 0) or run
+# Quadlet's --cgroups=split (exit 126).  Left out of the login user's run, by name.
+ROOTLESS_CGROUP_V2_ONLY = (
+    "tests/integration/test_podman_client.py::test_container_lifecycle",
+    "tests/integration/test_podman_client.py::test_every_create_field_reaches_podman",
+    "tests/integration/test_podman_client.py::test_stats_follow_a_busy_container_through_stop_and_removal",
+    "tests/integration/test_generate_flow.py::test_enable_then_remove_leaves_nothing_behind[quadlet]",
+    "tests/integration/test_generate_flow.py::test_pod_members_start_after_the_pod_and_stop_with_it[quadlet]",
+)
+
+
+def cgroup_v1() -> bool:
+    return not (CGROUP_ROOT / "cgroup.controllers").exists()
+
+
 def run_suite(source_tar: bytes, paths: tuple[str, ...] = REAL_HOST_TESTS,
               accounts: tuple[str, ...] = ("root", LOGIN_USER), extra: tuple[str, ...] = ()) -> dict[str, int]:
     """Copy the working tree in and run pytest on `paths` as each account
@@ -518,10 +535,15 @@ def run_suite(source_tar: bytes, paths: tuple[str, ...] = REAL_HOST_TESTS,
         if user:
             argv += ["--user", user, "-e", f"XDG_RUNTIME_DIR=/run/user/{LOGIN_UID}",
                      "-e", f"DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/{LOGIN_UID}/bus", "-e", f"HOME={home}"]
+        deselect = []
+        if user and cgroup_v1():
+            deselect = [arg for node in ROOTLESS_CGROUP_V2_ONLY for arg in ("--deselect", node)]
+            _log(f"as {account} on cgroup v1, left out (rootless needs cgroup v2): "
+                 + ", ".join(ROOTLESS_CGROUP_V2_ONLY))
         _log(f"pytest as {account} on {len(paths)} files")
         started = time.monotonic()
         run = _podman(*argv, NAME, f"{TEST_VENV_INSIDE}/bin/python", "-m", "pytest", "-p", "no:cacheprovider",
-                      *extra, *paths, check=False, capture=False, timeout=3600)
+                      *deselect, *extra, *paths, check=False, capture=False, timeout=3600)
         _log(f"pytest as {account}: exit {run.returncode} in {time.monotonic() - started:.0f} s")
         results[account] = run.returncode
     return results

@@ -140,14 +140,17 @@ async def test_unit_query_finds_a_units_output(client, host_scope, host_stack):
     unit = unique("unit")
     # It lives on a moment after printing: journald reads a sender's unit from /proc
     # when it files the line, and finds nothing if the sender is already gone.
-    subprocess.run(systemd_run(host_scope, "--quiet", f"--unit={unit}", "sh", "-c", f"echo hello from {unit}; sleep 1"),
+    subprocess.run(systemd_run(host_scope, "--quiet", f"--unit={unit}", "sh", "-c", f"u={unit}; echo hello from $u; sleep 1"),
                    check=True, env=host_scope.child_env())
     try:
         source = await journal.resolve_source("unit", unit, podman=client, env=host_scope.child_env(),
                                               user=host_scope.is_user, embedded=host_stack.embedded)
         assert source.name == f"{unit}.service"
-        entries = await asyncio.to_thread(wait_for_lines, journal.build_query(source.terms), 1, host_scope.child_env())
-        assert f"hello from {unit}" in [e.message for e in entries]
+        # On a systemd host the manager's own "Started … sh -c …" line matches the unit
+        # too, and may come first: wait for the output, which the command line lacks.
+        query = journal.build_query(source.terms, text=f"hello from {unit}")
+        entries = await asyncio.to_thread(wait_for_lines, query, 1, host_scope.child_env())
+        assert [e.message for e in entries] == [f"hello from {unit}"]
     finally:
         subprocess.run(systemctl(host_scope, "stop", f"{unit}.service"), env=host_scope.child_env(),
                        capture_output=True)
