@@ -6,7 +6,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 8000
 APT_PACKAGES := podman runc busybox-static uidmap systemd dbus chromium python3-venv debootstrap
 
-.PHONY: run test setup system-packages venv hoststack-up hoststack-down unit integration e2e bench
+.PHONY: run test setup system-packages venv hoststack-up hoststack-down unit integration e2e bench test-realhost
 
 run: setup hoststack-up
 	$(PY) manage.py migrate --noinput -v0
@@ -49,3 +49,16 @@ e2e: setup hoststack-up
 
 bench: setup hoststack-up
 	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
+
+# The suites that matter on a real host, against a booted Debian 12 test host with
+# Podhouse installed as podhouse.service (manage.py testhost): inside as root (system
+# scope) and as its login user (user scope), then the installed service from this
+# machine's Chromium.  The test host is removed afterwards, whatever the outcome.
+test-realhost: setup hoststack-up
+	status=0; \
+	if $(PY) manage.py testhost up; then \
+	  $(PY) manage.py testhost test || status=1; \
+	  $(PY) -m pytest --testhost e2e/test_realhost_service.py || status=1; \
+	else status=1; fi; \
+	$(PY) manage.py testhost down || status=1; \
+	exit $$status

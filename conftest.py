@@ -21,6 +21,31 @@ def user_scope(host_stack):
     return scopes.get_scope("user")
 
 
+@pytest.fixture(scope="session")
+def host_scope(host_stack):
+    """The scope a test that matters on every host works in: the embedded stack's
+    only scope (user), or on a host where systemd is PID 1 the one the account
+    running the tests lands on: system for root, user for another account.
+    `make test-realhost` runs such tests on the test host both ways."""
+    return scopes.get_scope(scopes.default_scope_name())
+
+
+def pytest_addoption(parser):
+    parser.addoption("--testhost", action="store_true",
+                     help="also run the tests marked realhost: Podhouse installed in the booted "
+                          "test host (manage.py testhost up), driven from this machine")
+
+
+def pytest_collection_modifyitems(config, items):
+    # Deselected, not skipped: without a test host they are not part of the run.
+    if config.getoption("--testhost"):
+        return
+    kept = [item for item in items if not item.get_closest_marker("realhost")]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("realhost")])
+        items[:] = kept
+
+
 # The README's test command runs three kinds of test; a run of the whole suite in
 # which one kind passed nothing (collected none, or all skipped) is a failed run.
 CATEGORIES = ("tests/unit", "tests/integration", "e2e")

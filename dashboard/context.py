@@ -21,13 +21,18 @@ def navigation(request):
     match = getattr(request, "resolver_match", None)
     scope = match.kwargs.get("scope") if match else None
     scope_name = str(scope) if scope else scopes.default_scope_name()
+    available = scopes.available_scopes()
+    # A scope this account cannot use (a non-root account's system scope) says why,
+    # and offers no buttons that could only end in "Permission denied".
+    unusable = scopes.unusable_reason(available[scope_name]) if scope_name in available else ""
     return {
         "navigation": NAVIGATION,
         "current_scope": scope_name,
-        "scope_names": list(scopes.available_scopes()),
+        "scope_names": list(available),
         "scope_switch": scope_switch(request.path, scope_name),
+        "scope_unusable_reason": unusable,
         "active_area": _area_of(request.path),
-        "user_can_operate": can_operate(request.user) if hasattr(request, "user") else False,
+        "user_can_operate": (can_operate(request.user) if hasattr(request, "user") else False) and not unusable,
     }
 
 

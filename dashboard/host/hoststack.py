@@ -213,10 +213,10 @@ def host_state() -> HostStackState:
 def up(install: bool = True) -> HostStackState:
     """Start each part that is not already running; harmless when run twice."""
     if systemd_is_pid1():
-        state = host_state()
-        _save_state(state)
+        # Nothing to record: the addresses are the host's own (host_state()).  And
+        # /run/user/<uid> belongs to logind, whose tmpfs would later hide a file here.
         _log("systemd is PID 1: using the host's buses and podman.socket, starting nothing")
-        return state
+        return host_state()
     if install:
         ensure_packages()
     uid = os.geteuid()
@@ -393,16 +393,29 @@ def _reap(pid: int) -> None:
         pass
 
 
+SYSTEM_BUS_SOCKET = "/run/dbus/system_bus_socket"
+SYSTEM_PODMAN_SOCKET = "/run/podman/podman.sock"
+
+
 def status() -> dict[str, str]:
-    """Each part: 'running' or 'down', from its socket, not from remembered PIDs."""
-    state = load_state() or host_state()
+    """Each part: 'running' or 'down', from its socket, not from remembered PIDs.
+    On a host where systemd is PID 1 the system scope's bus and podman socket too."""
+    pid1 = systemd_is_pid1()
+    state = host_state() if pid1 else (load_state() or host_state())
     env = _base_env(state.runtime_dir, state.bus_address, state.containers_conf)
-    return {
-        "journald": _word(unix_socket_answers("/run/systemd/journal/socket", socket.SOCK_DGRAM)),
+    report = {"journald": _word(unix_socket_answers("/run/systemd/journal/socket", socket.SOCK_DGRAM))}
+    if pid1:
+        report["system dbus"] = _word(unix_socket_answers(SYSTEM_BUS_SOCKET))
+        # podman.socket is socket-activated: a listening socket is what "running" means.
+        report["system podman"] = _word(unix_socket_answers(SYSTEM_PODMAN_SOCKET))
+        if os.geteuid() == 0:
+            return report  # root has no user scope on such a host (dashboard/host/scopes.py)
+    report.update({
         "dbus": _word(unix_socket_answers(state.bus_address.removeprefix("unix:path="))),
         "systemd": _word(_user_manager_answers(env)),
         "podman": _word(unix_socket_answers(state.podman_socket)),
-    }
+    })
+    return report
 
 
 def _word(ok: bool) -> str:

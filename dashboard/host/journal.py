@@ -451,7 +451,9 @@ async def resolve_source(kind: str, name: str, *, podman, env: dict[str, str] | 
         members = sorted(c.get("Name") or c.get("Id") for c in pod.get("Containers") or [])
         if not members:
             raise BadQuery(f"pod {name!r} has no containers")
-        return LogSource("pod", pod.get("Name", name), container_terms(members),
+        # By id: an earlier, removed container of the same name left lines too.
+        ids = [c.get("Id") or c.get("Name") for c in pod.get("Containers") or []]
+        return LogSource("pod", pod.get("Name", name), container_terms(ids),
                          f"pod {pod.get('Name', name)} ({', '.join(members)})")
     try:
         container = await podman.inspect_container(name)
@@ -462,8 +464,10 @@ async def resolve_source(kind: str, name: str, *, podman, env: dict[str, str] | 
         raise BadQuery(f"no container {name!r}: podman does not know it and the journal has no lines from it") from None
     real_name = container.get("Name", name).lstrip("/")
     driver = ((container.get("HostConfig") or {}).get("LogConfig") or {}).get("Type") or ""
-    source = LogSource("container", real_name, container_terms([real_name]), f"container {real_name}",
-                       log_driver=driver)
+    # By full id (CONTAINER_ID_FULL), not by name: a removed container of the same
+    # name left lines in the journal that are not this container's.
+    source = LogSource("container", real_name, container_terms([container.get("Id") or real_name]),
+                       f"container {real_name}", log_driver=driver)
     if source.via_podman:
         return replace(source, note=f"log driver {driver}: read through Podman's logs API, not journald")
     return source

@@ -4,8 +4,10 @@ A Scope holds the addresses Podhouse uses in it: the Podman API socket, the D-Bu
 address of its systemd manager, and the folders where unit files and Quadlet files
 are written.  The embedded host stack (dashboard/host/hoststack.py) has only a user
 manager, so it offers only the `user` scope; `absent_scopes()` says why the other
-is missing.  The host stack's state file is read again only when it changed (its
-mtime), not on every call.  Framework-free: no Django import.
+is missing.  On a host where systemd is PID 1 root gets only the `system` scope
+(its user scope would be the same rootful podman) and any other account both, its
+own `user` scope by default.  The host stack's state file is read again only when
+it changed (its mtime), not on every call.  Framework-free: no Django import.
 """
 from __future__ import annotations
 
@@ -90,6 +92,10 @@ def _build_scopes() -> dict[str, Scope]:
         unit_dir=Path("/etc/systemd/system"),
         quadlet_dir=Path("/etc/containers/systemd"),
     )
+    if os.geteuid() == 0:
+        # Root's "rootless" podman is the rootful one (same storage, same
+        # containers): a user scope for root would show the system scope twice.
+        return {"system": system}
     return {"system": system, "user": user}
 
 
@@ -98,7 +104,8 @@ def absent_scopes() -> dict[str, str]:
     present = available_scopes()
     reasons = {"system": "no system manager: systemd is not PID 1 here (the embedded host stack runs "
                          "only a user manager)",
-               "user": "no user manager on this host"}
+               "user": ("root's own Podman is the rootful one of the system scope, so root has no "
+                        "separate user scope" if os.geteuid() == 0 else "no user manager on this host")}
     return {name: reasons[name] for name in SCOPE_NAMES if name not in present}
 
 
@@ -111,4 +118,20 @@ def get_scope(name: str) -> Scope:
 
 
 def default_scope_name() -> str:
-    return next(iter(available_scopes()))
+    """The scope this account can use: its own (user) when it is not root, since
+    rootful Podman's socket and the system's units belong to root."""
+    scopes = available_scopes()
+    if "user" in scopes and os.geteuid() != 0:
+        return "user"
+    return next(iter(scopes))
+
+
+def unusable_reason(scope: Scope) -> str:
+    """Why this account cannot act in `scope`, in words; "" when it can."""
+    if scope.is_user or os.geteuid() == 0:
+        return ""
+    if not os.access(scope.podman_socket, os.R_OK | os.W_OK):
+        return (f"The system scope belongs to root: this account (uid {os.geteuid()}) may not use "
+                f"rootful Podman's socket {scope.podman_socket}, and systemd refuses it the system's "
+                "units. Its own containers and units are in the user scope.")
+    return ""

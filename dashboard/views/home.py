@@ -12,7 +12,9 @@ def home(request):
 
 
 async def health_fragment(request):
-    scope = scopes.get_scope(scopes.default_scope_name())
+    # The page asks for its own scope: a user page must not go red for the system scope.
+    name = request.GET.get("scope", "")
+    scope = scopes.get_scope(name if name in scopes.available_scopes() else scopes.default_scope_name())
     parts = await health.check_all(scope)
     # Rendering runs the context processors, which read the session and the
     # user's permissions from the database: that is sync-only work.

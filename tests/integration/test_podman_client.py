@@ -30,8 +30,8 @@ def unique(kind: str = "") -> str:
 
 
 @pytest.fixture
-async def client(user_scope):
-    async with PodmanClient(user_scope.podman_socket) as client:
+async def client(host_scope):
+    async with PodmanClient(host_scope.podman_socket) as client:
         yield client
 
 
@@ -288,14 +288,14 @@ async def test_engine_down_is_engine_unavailable(tmp_path):
                 pass
 
 
-async def test_events_reconnect_when_the_service_comes_back(tmp_path, user_scope):
+async def test_events_reconnect_when_the_service_comes_back(tmp_path, host_scope):
     """A relay socket in front of podman is dropped and brought back: the stream yields
     RECONNECTED (so its reader re-reads state), then podman's events again."""
     path = str(tmp_path / "relay.sock")
     open_writers = []
 
     async def relay(reader, writer):
-        up_reader, up_writer = await asyncio.open_unix_connection(user_scope.podman_socket)
+        up_reader, up_writer = await asyncio.open_unix_connection(host_scope.podman_socket)
         open_writers.extend([writer, up_writer])
 
         async def pipe(src, dst):
@@ -311,7 +311,7 @@ async def test_events_reconnect_when_the_service_comes_back(tmp_path, user_scope
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
     server = await asyncio.start_unix_server(relay, path)
-    version = await PodmanClient(user_scope.podman_socket).version()
+    version = await PodmanClient(host_scope.podman_socket).version()
     async with PodmanClient(path, api_version=version) as client:
         name = unique()
         stream = client.events(filters={"container": [name]}, max_backoff=0.2)  # quiet until we act

@@ -31,13 +31,13 @@ async def rows_about(layer, channel, name: str, want, timeout: float = 15) -> tu
     return await asyncio.wait_for(wait(), timeout)
 
 
-async def test_cli_changes_reach_the_groups_as_rows(user_scope):
+async def test_cli_changes_reach_the_groups_as_rows(host_scope):
     layer = get_channel_layer()
     containers, pods = await layer.new_channel(), await layer.new_channel()
-    await layer.group_add(group_name("user", "containers"), containers)
-    await layer.group_add(group_name("user", "pods"), pods)
-    watch = ensure_watching("user")
-    assert ensure_watching("user") is watch  # one per process and scope
+    await layer.group_add(group_name(host_scope.name, "containers"), containers)
+    await layer.group_add(group_name(host_scope.name, "pods"), pods)
+    watch = ensure_watching(host_scope.name)
+    assert ensure_watching(host_scope.name) is watch  # one per process and scope
     await asyncio.sleep(0.5)
     pod, name = f"phc-wpod-{secrets.token_hex(4)}", f"phc-watch-{secrets.token_hex(4)}"
     try:
@@ -57,7 +57,7 @@ async def test_cli_changes_reach_the_groups_as_rows(user_scope):
         watch.stop()
 
 
-def _live_page_socket(query: str, user):
+def _live_page_socket(scope_name: str, query: str, user):
     from channels.routing import URLRouter
     from channels.testing import WebsocketCommunicator
     from django.urls import path
@@ -65,17 +65,17 @@ def _live_page_socket(query: str, user):
     from dashboard.consumers.podman_live import PodmanListConsumer
 
     application = URLRouter([path("ws/<str:scope>/containers/", PodmanListConsumer.as_asgi(), {"area": "containers"})])
-    communicator = WebsocketCommunicator(application, f"/ws/user/containers/?{query}")
+    communicator = WebsocketCommunicator(application, f"/ws/{scope_name}/containers/?{query}")
     communicator.scope["user"] = user
     return communicator
 
 
-async def test_a_page_opened_while_watching_catches_up_on_what_changed_since_its_render(user_scope):
+async def test_a_page_opened_while_watching_catches_up_on_what_changed_since_its_render(host_scope):
     from django.contrib.auth.models import User
 
     # an administrator's account as the session gives it (superusers hold every permission without the database)
     user = User(username=f"phc-{secrets.token_hex(3)}", is_superuser=True, is_active=True)
-    watch = ensure_watching("user")
+    watch = ensure_watching(host_scope.name)
     for _ in range(50):  # the event stream opens on the loop's next turns
         if watch.position():
             break
@@ -92,14 +92,14 @@ async def test_a_page_opened_while_watching_catches_up_on_what_changed_since_its
                 break
             await asyncio.sleep(0.05)
         # the page drew no rows (its list call came before the container): it gets it appended
-        caught_up = _live_page_socket(f"at={at}&page={remember_page([])}", user)
+        caught_up = _live_page_socket(host_scope.name, f"at={at}&page={remember_page([])}", user)
         assert (await caught_up.connect())[0]
         message = await caught_up.receive_from(timeout=10)
         assert f'data-name="{name}"' in message and 'data-state="running"' in message
         assert message.startswith('<tbody hx-swap-oob="beforeend:#containers-body">')  # not the whole table again
         await caught_up.disconnect()
         # a page from before the event stream was (re)opened reads podman and gets every row
-        stale = _live_page_socket(f"at={watch.epoch + 1}.0&page={remember_page([])}", user)
+        stale = _live_page_socket(host_scope.name, f"at={watch.epoch + 1}.0&page={remember_page([])}", user)
         assert (await stale.connect())[0]
         message = await stale.receive_from(timeout=10)
         assert message.startswith('<tbody id="containers-body" hx-swap-oob="innerHTML">') and f'data-name="{name}"' in message

@@ -9,6 +9,7 @@ import pytest
 
 from dashboard.host.systemd import NoSuchUnit, SystemdError, manager_for
 from dashboard.host.unit_files import container_link, read_unit_file
+from tests.scope_cli import systemctl
 
 pytestmark = pytest.mark.integration
 
@@ -52,7 +53,7 @@ class ScratchUnits:
         return name
 
     def systemctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(["systemctl", "--user", *args], env=self.scope.child_env(),
+        return subprocess.run(systemctl(self.scope, *args), env=self.scope.child_env(),
                               capture_output=True, text=True, check=check)
 
     def remove(self):
@@ -73,16 +74,16 @@ class ScratchUnits:
 
 
 @pytest.fixture
-def scratch_units(user_scope):
+def scratch_units(host_scope):
     """Imported by the other units test modules (watcher, e2e) as their fixture."""
-    units = ScratchUnits(user_scope)
+    units = ScratchUnits(host_scope)
     yield units
     units.remove()
 
 
 @pytest.fixture
-async def manager(user_scope):
-    async with manager_for(user_scope) as manager:
+async def manager(host_scope):
+    async with manager_for(host_scope) as manager:
         yield manager
 
 
@@ -194,9 +195,9 @@ async def test_unit_file_with_dropins_and_container_marker(manager, scratch_unit
     assert os.path.basename(props["FragmentPath"]) == name
 
 
-async def test_quadlet_unit_is_linked_to_its_container(manager, user_scope):
+async def test_quadlet_unit_is_linked_to_its_container(manager, host_scope):
     stem = f"phs-{secrets.token_hex(4)}"
-    source = user_scope.quadlet_dir / f"{stem}.container"
+    source = host_scope.quadlet_dir / f"{stem}.container"
     source.parent.mkdir(parents=True, exist_ok=True)
     source.write_text("[Container]\nImage=localhost/busybox:latest\nExec=sleep 1000\n")
     try:

@@ -45,9 +45,9 @@ def row_event(scope_name, unit, **state):
 
 
 @pytest.fixture
-async def watch(user_scope):
+async def watch(host_scope):
     layer = RecordingLayer()
-    watch = UnitWatch(user_scope, layer)
+    watch = UnitWatch(host_scope, layer)
     watch.start()
     await asyncio.wait_for(watch.ready.wait(), WAIT)
     yield watch
@@ -62,21 +62,21 @@ async def test_lists_once_then_lives_on_signals(watch, scratch_units):
     name = scratch_units.write(SLEEPER)
     await systemctl(scratch_units, "daemon-reload")
     layer = watch.layer
-    await layer.wait_for(row_event("user", name, file_state="disabled"))
+    await layer.wait_for(row_event(scratch_units.scope.name, name, file_state="disabled"))
     lists_before, get_all_before = watch.counts["lists"], watch.counts["get_all"]
 
     since = len(layer.sent)
     await systemctl(scratch_units, "start", name)
-    await layer.wait_for(row_event("user", name, active_state="active", sub_state="running"), since)
+    await layer.wait_for(row_event(scratch_units.scope.name, name, active_state="active", sub_state="running"), since)
     # The per-unit group hears it too.
-    assert any(g == unit_group("user", name) and m["rows"][name]["active_state"] == "active"
+    assert any(g == unit_group(scratch_units.scope.name, name) and m["rows"][name]["active_state"] == "active"
                for g, m in layer.sent)
     since = len(layer.sent)
     await systemctl(scratch_units, "stop", name)
-    await layer.wait_for(row_event("user", name, active_state="inactive"), since)
+    await layer.wait_for(row_event(scratch_units.scope.name, name, active_state="inactive"), since)
     assert watch.counts["lists"] == lists_before, "start/stop must not list again"
     # Only pages of services hear of a service.
-    assert not any(name in m.get("rows", {}) for g, m in layer.sent if g == kind_group("user", "socket"))
+    assert not any(name in m.get("rows", {}) for g, m in layer.sent if g == kind_group(scratch_units.scope.name, "socket"))
     # The unit was seen at the listing: its UnitNew costs no GetAll.
     assert watch.counts["get_all"] == get_all_before
     assert watch.rows[name].active_state == "inactive"
@@ -85,17 +85,17 @@ async def test_lists_once_then_lives_on_signals(watch, scratch_units):
 async def test_enable_is_seen_through_unit_files_changed(watch, scratch_units):
     name = scratch_units.write(SLEEPER)
     await systemctl(scratch_units, "daemon-reload")
-    await watch.layer.wait_for(row_event("user", name, file_state="disabled"))
+    await watch.layer.wait_for(row_event(scratch_units.scope.name, name, file_state="disabled"))
     since = len(watch.layer.sent)
     await systemctl(scratch_units, "enable", name)
-    await watch.layer.wait_for(row_event("user", name, file_state="enabled"), since)
+    await watch.layer.wait_for(row_event(scratch_units.scope.name, name, file_state="enabled"), since)
 
 
 async def test_daemon_reload_is_muted_then_listed_again(watch, scratch_units):
     lists_before = watch.counts["lists"]
     name = scratch_units.write(SLEEPER)
     await systemctl(scratch_units, "daemon-reload")
-    await watch.layer.wait_for(row_event("user", name, file_state="disabled"))
+    await watch.layer.wait_for(row_event(scratch_units.scope.name, name, file_state="disabled"))
     assert watch.counts["lists"] == lists_before + 1
     # A deleted unit file leaves the list at the next reload.
     scratch_units.systemctl("stop", name, check=False)
@@ -110,7 +110,7 @@ async def test_changed_since_gives_what_a_page_missed(watch, scratch_units):
     name = scratch_units.write(SLEEPER)
     await systemctl(scratch_units, "daemon-reload")
     await systemctl(scratch_units, "start", name)
-    await watch.layer.wait_for(row_event("user", name, active_state="active"))
+    await watch.layer.wait_for(row_event(scratch_units.scope.name, name, active_state="active"))
     missed = watch.changed_since(rendered_at)
     assert missed[name]["active_state"] == "active"
     assert all(watch.versions[n] > rendered_at for n in missed)
@@ -119,26 +119,26 @@ async def test_changed_since_gives_what_a_page_missed(watch, scratch_units):
 async def test_survives_daemon_reexec(watch, scratch_units):
     name = scratch_units.write(SLEEPER)
     await systemctl(scratch_units, "daemon-reload")
-    await watch.layer.wait_for(row_event("user", name, file_state="disabled"))
+    await watch.layer.wait_for(row_event(scratch_units.scope.name, name, file_state="disabled"))
     since = len(watch.layer.sent)
     await systemctl(scratch_units, "daemon-reexec")
     # Pages are told that contact is lost, then that it is back.
-    lost = await watch.layer.wait_for(lambda g, m: g == status_group("user") and m["live"] is False, since)
-    await watch.layer.wait_for(lambda g, m: g == status_group("user") and m["live"] is True, lost)
+    lost = await watch.layer.wait_for(lambda g, m: g == status_group(scratch_units.scope.name) and m["live"] is False, since)
+    await watch.layer.wait_for(lambda g, m: g == status_group(scratch_units.scope.name) and m["live"] is True, lost)
     assert watch.live
     # And signals flow again on the new manager.
     await systemctl(scratch_units, "start", name)
-    await watch.layer.wait_for(row_event("user", name, active_state="active"))
+    await watch.layer.wait_for(row_event(scratch_units.scope.name, name, active_state="active"))
 
 
 async def test_reconnects_when_the_bus_connection_drops(watch, scratch_units):
     reconnects = watch.counts["reconnects"]
     since = len(watch.layer.sent)
     watch.manager.bus.disconnect()
-    lost = await watch.layer.wait_for(lambda g, m: g == status_group("user") and m["live"] is False, since)
-    await watch.layer.wait_for(lambda g, m: g == status_group("user") and m["live"] is True, lost)
+    lost = await watch.layer.wait_for(lambda g, m: g == status_group(scratch_units.scope.name) and m["live"] is False, since)
+    await watch.layer.wait_for(lambda g, m: g == status_group(scratch_units.scope.name) and m["live"] is True, lost)
     assert watch.counts["reconnects"] == reconnects + 1
     name = scratch_units.write(SLEEPER)
     await systemctl(scratch_units, "daemon-reload")
     await systemctl(scratch_units, "start", name)
-    await watch.layer.wait_for(row_event("user", name, active_state="active"))
+    await watch.layer.wait_for(row_event(scratch_units.scope.name, name, active_state="active"))
