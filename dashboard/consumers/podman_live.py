@@ -10,6 +10,7 @@ from html import escape
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from django.template.loader import render_to_string
 
 from dashboard.host import scopes
 from dashboard.consumers.base import LoginRequiredConsumer
@@ -108,6 +109,7 @@ class PodmanLiveConsumer(LoginRequiredConsumer):
         body (or the detail page's state)."""
         if self.detail_id:
             await self._refresh_detail()
+            await self.send(text_data=render_to_string("units/_banner.html", {"live": True, "message": ""}))
             return
         try:
             items = await self._read_known()
@@ -127,13 +129,19 @@ class PodmanLiveConsumer(LoginRequiredConsumer):
 
             rows = render_image_rows(items, self.scope_name, self.audience == "operator")
         await self.send(text_data=f'<tbody id="{BODY_IDS[self.area]}" hx-swap-oob="innerHTML">{rows}</tbody>')
+        await self.send(text_data=render_to_string("units/_banner.html", {"live": True, "message": ""}))
+
+    async def podman_lost(self, message):
+        """Podman stopped answering: say so, and show no row as live meanwhile."""
+        context = {"area": self.area, "body_id": BODY_IDS[self.area]}
+        await self.send(text_data=render_to_string("_podman_away.html", {**context, "part": "banner"}))
+        if not self.detail_id:
+            await self.send(text_data=render_to_string("_podman_away.html", {**context, "part": "rows"}))
 
 
     async def _refresh_detail(self):
         if self.area != "containers":
             return
-        from django.template.loader import render_to_string
-
         try:
             container = await client_for(self.scope_name).container(self.detail_id)
         except PodmanError:

@@ -425,10 +425,12 @@ class PodmanClient:
         """Podman's event stream, for ever (from now, or from `since`, unix seconds).
         When the stream breaks (podman restarted, socket gone) it reconnects with
         backoff, replays from the last event seen, and yields Event.reconnected() so
-        that a consumer can re-read its state."""
+        that a consumer can re-read its state; when it breaks (or the first open fails)
+        it yields Event.lost() once, so that a consumer can say it is no longer live."""
         last_nano = int(since * 1_000_000_000) if since else 0
         backoff = 0.1
         first = True
+        lost_said = False
         while True:
             params = {"stream": "true"}
             if filters:
@@ -440,6 +442,7 @@ class PodmanClient:
                     if not first:
                         yield Event.reconnected()
                     first = False
+                    lost_said = False
                     backoff = 0.1
                     async for _, item in self._json_lines(response):
                         if item is None:
@@ -457,6 +460,9 @@ class PodmanClient:
                     raise
             if not reconnect:
                 return
+            if not lost_said:
+                lost_said = True
+                yield Event.lost()
             first = False
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, max_backoff)
