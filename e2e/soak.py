@@ -151,9 +151,22 @@ class Churn:
         self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
 
     def create(self) -> None:
-        for name in self.names:
-            subprocess.run(["podman", "create", "--log-driver=journald", "--name", name, IMAGE, "sh", "-c",
-                            "echo started; sleep 100000"], check=True, stdout=subprocess.DEVNULL)
+        """Through the private service's API, ten at a time (the CLI, one by one, made
+        about four a minute on a loaded machine)."""
+        async def create_all():
+            transport = httpx.AsyncHTTPTransport(uds=str(self.socket_path))
+            async with httpx.AsyncClient(transport=transport, base_url="http://d/v4.0.0/libpod",
+                                         timeout=300) as client:
+                gate = asyncio.Semaphore(10)
+
+                async def create(name):
+                    async with gate:
+                        response = await client.post("/containers/create", json={
+                            "name": name, "image": IMAGE, "command": ["sh", "-c", "echo started; sleep 100000"],
+                            "log_configuration": {"driver": "journald"}})
+                        response.raise_for_status()
+                await asyncio.gather(*(create(n) for n in self.names))
+        asyncio.run(create_all())
 
     def start(self) -> None:
         self._thread.start()
