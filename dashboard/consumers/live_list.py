@@ -49,13 +49,15 @@ class LiveListConsumer(PodhouseConsumer):
         for message in swaps(self.live_list, changes, self.shown, self.visible, self.row_context()):
             await self.send(text_data=message)
 
-    async def refresh(self) -> None:
+    async def refresh(self) -> bool:
+        """Draw every row again; False when they could not be read."""
         rows = await self.read_all()
         if rows is None:
-            return
+            return False
         rows = [row for row in rows if self.visible(row)]
         self.shown = {row[self.key_field] for row in rows}
         await self.send(text_data=whole_body(self.live_list, rows, self.row_context()))
+        return True
 
     key_field = "id"
 

@@ -11,11 +11,14 @@ browser several times more at 20,000 lines/s):
   {"t": "earlier", "lines": [...], "more": bool}   older lines, oldest first
   {"t": "end"}                                       not following: nothing more comes
   {"t": "error", "message"}                          bad input or journalctl's refusal
-Lines come in batches of at most 500, at most one batch per 50 ms.  Given "after" the
+Lines come in batches of at most 500, each sent as soon as the source has
+nothing more ready (no timer holds a line back).  Given "after" the
 pane gets exactly the lines after that cursor, so a reconnect loses and repeats none.
 The follower's journalctl dies with the socket (its task is the consumer's own)."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections import deque
 from contextlib import aclosing
@@ -52,6 +55,21 @@ async def open_query(scope_name: str, params: dict) -> tuple[journal.LogSource, 
                                 since=params.get("since"), until=params.get("until"),
                                 text=params.get("text"), description=source.description)
     return source, query, scope
+
+
+async def _cancel(task: asyncio.Future | None) -> None:
+    if task is not None and not task.done():
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def _starting_with(first, rest):
+    """`first` (a pair already taken from `rest`, or None when `rest` had nothing), then `rest`."""
+    if first is None:
+        return
+    yield first
+    async for item in rest:
+        yield item
 
 
 def line_count(value, default: int) -> int:
@@ -96,6 +114,14 @@ class LogPaneConsumer(PodhouseConsumer):
 
     async def stream(self, after: str | None, lines: int, follow: bool):
         try:
+            if after is None and follow and self.query.since is None:
+                # One journalctl for the last lines and what follows them: no seam
+                # between two readers, and the live lines wait for no second start.
+                follower = journal.JournalFollower(self.query, self.env, last_lines=lines)
+                async with aclosing(follower.batches()) as batches:
+                    async for batch in batches:
+                        await self.send_lines(batch)
+                return
             floor = None
             if after is None or not follow:
                 floor = time.time() - FLOOR_MARGIN
@@ -124,23 +150,32 @@ class LogPaneConsumer(PodhouseConsumer):
             await self.send_error(str(error))
             return
         try:
-            if resume is None:
-                # The last lines, read from the log's start and not with podman's tail:
-                # a line's rank counts from the first line of its second, which a tail
-                # read cannot know, and a resume or "load earlier" relies on it.
-                last, _ = await self.podman_lines_before(None, lines)
-                if last:
-                    await self.send_lines(last)
-                    resume = PodmanLogCursor.parse(last[-1].cursor)
-                if not follow:
-                    await self.send_json({"t": "end"})
-                    return
-            reader = PodmanLogReader(resume)
-            # a client of its own for a stream held open: not one of the shared pool's connections
-            async with PodmanClient(scope.podman_socket) as own:
+            # A client of its own for a stream held open: not one of the shared pool's
+            # connections.  The follow stream is asked for first, from the log's start,
+            # while the history is read: its lines wait in the socket until the history
+            # is sent, then those up to the history's last line are skipped.  Podman's
+            # slow start of a stream is thus hidden behind the history read, and the
+            # seam is exact (both readers count ranks from the log's first line).
+            async with PodmanClient(scope.podman_socket) as own, contextlib.AsyncExitStack() as closing:
                 stream = own.container_logs(source.name, follow=follow, timestamps=True,
                                             since=resume.since if resume else None)
-                async with aclosing(journal.batched(reader.entries(stream))) as batches:
+                closing.push_async_callback(stream.aclose)
+                opened = asyncio.ensure_future(anext(stream, None)) if follow else None
+                closing.push_async_callback(_cancel, opened)
+                if resume is None:
+                    # The last lines, read from the log's start and not with podman's tail:
+                    # a line's rank counts from the first line of its second, which a tail
+                    # read cannot know, and a resume or "load earlier" relies on it.
+                    last, _ = await self.podman_lines_before(None, lines)
+                    if last:
+                        await self.send_lines(last)
+                        resume = PodmanLogCursor.parse(last[-1].cursor)
+                    if not follow:
+                        await self.send_json({"t": "end"})
+                        return
+                reader = PodmanLogReader(resume)
+                pairs = _starting_with(await opened, stream) if opened is not None else stream
+                async with aclosing(journal.batched(reader.entries(pairs))) as batches:
                     async for batch in batches:
                         await self.send_lines(batch)
             await self.send_json({"t": "end"})

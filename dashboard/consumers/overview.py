@@ -54,5 +54,8 @@ class OverviewConsumer(PodhouseConsumer):
     async def rows_refresh(self, message):
         self._soon()
 
+    async def podman_lost(self, message):
+        self._soon()  # the body then says Podman does not answer
+
     async def units_status(self, message):
         self._soon()

@@ -48,6 +48,20 @@ class PodmanListConsumer(LiveListConsumer):
     def row_context(self):
         return {**super().row_context(), "urls": list_urls(self.scope_name)}
 
+    async def refresh(self) -> bool:
+        drawn = await super().refresh()
+        if drawn:  # Podman answers (again): the banner of podman_lost goes
+            await self.send(text_data=render_to_string("units/_banner.html", {"live": True, "message": ""}))
+        return drawn
+
+    async def podman_lost(self, message):
+        """Podman stopped answering (dashboard.live.podman_watch): say so, and show no
+        row as live meanwhile; rows.refresh draws them again when it answers."""
+        context = {"area": self.area, "body_id": self.live_list.body_id}
+        await self.send(text_data=render_to_string("_podman_away.html", {**context, "part": "banner"}))
+        await self.send(text_data=render_to_string("_podman_away.html", {**context, "part": "rows"}))
+        self.shown = set()
+
     async def read_all(self):
         client = client_for(self.scope_name)
         read = {"containers": lambda: client.list_containers(all=True), "pods": client.list_pods,
@@ -88,6 +102,11 @@ class ContainerSummaryConsumer(PodhouseConsumer):
         except PodmanError:
             row = None
         await self._send(row)
+        await self.send(text_data=render_to_string("units/_banner.html", {"live": True, "message": ""}))
+
+    async def podman_lost(self, message):
+        """Podman stopped answering: the page says its state is not live."""
+        await self.send(text_data=render_to_string("_podman_away.html", {"area": "containers", "part": "banner"}))
 
 
 class PullProgressConsumer(JobProgressConsumer):

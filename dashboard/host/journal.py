@@ -14,6 +14,7 @@ import json
 import re
 import string
 import time
+from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -37,7 +38,6 @@ SYSTEM_UNIT_FIELDS = ("_SYSTEMD_UNIT", "UNIT", "COREDUMP_UNIT")
 USER_UNIT_FIELDS = ("_SYSTEMD_USER_UNIT", "USER_UNIT", "COREDUMP_USER_UNIT")
 MAX_LINES = 10_000
 BATCH_LINES = 500
-BATCH_SECONDS = 0.05
 
 
 class BadQuery(ValueError):
@@ -290,57 +290,71 @@ async def stream_lines(query: LogQuery, env: dict[str, str] | None = None) -> As
         await _end(proc)
 
 
-async def batched(chunks: AsyncIterator[list[Entry]], *, max_lines: int = BATCH_LINES,
-                  window: float = BATCH_SECONDS) -> AsyncIterator[list[Entry]]:
-    """Regroup chunks of entries into batches of at most `max_lines`, at most one batch
-    per `window` seconds; a line after a quiet spell goes out at once."""
-    loop = asyncio.get_running_loop()
-    iterator = aiter(chunks)
-    pending: asyncio.Future | None = None
-    batch: list[Entry] = []
-    last_sent = -window
+async def batched(chunks: AsyncIterator[list[Entry]], *, max_lines: int = BATCH_LINES) -> AsyncIterator[list[Entry]]:
+    """Regroup chunks of entries into batches of at most `max_lines`.  A batch goes out
+    as soon as the source has nothing more ready: no line waits for a timer, and the
+    lines that came while the previous batch was being sent go out together (a fast
+    source makes fewer, fuller batches).  The source is read ahead by at most a few
+    batches, then waits."""
+    ready: deque[Entry] = deque()
+    arrived = asyncio.Event()  # lines are ready, or the source has ended
+    room = asyncio.Event()
+    room.set()
+    ended = False
+    failure: BaseException | None = None
+    high_water = 4 * max_lines
+
+    async def pump() -> None:
+        nonlocal ended, failure
+        try:
+            async for chunk in chunks:
+                ready.extend(chunk)
+                arrived.set()
+                if len(ready) >= high_water:
+                    room.clear()
+                    await room.wait()
+        except Exception as error:  # handed to the reader, raised where it reads
+            failure = error
+        finally:
+            ended = True
+            arrived.set()
+
+    pumping = asyncio.create_task(pump())
     try:
         while True:
-            if pending is None:
-                pending = asyncio.ensure_future(anext(iterator))
-            timeout = max(0.0, last_sent + window - loop.time()) if batch else None
-            done, _ = await asyncio.wait({pending}, timeout=timeout)
-            ended = False
-            if done:
-                try:
-                    batch.extend(pending.result())
-                except StopAsyncIteration:
-                    ended = True
-                pending = None
-            while len(batch) >= max_lines:
-                out, batch = batch[:max_lines], batch[max_lines:]
-                last_sent = loop.time()
+            await arrived.wait()
+            if ready:
+                out = [ready.popleft() for _ in range(min(max_lines, len(ready)))]
+                if len(ready) < high_water:
+                    room.set()
                 yield out
-            if batch and (ended or loop.time() - last_sent >= window):
-                out, batch = batch, []
-                last_sent = loop.time()
-                yield out
-            if ended:
+            elif ended:
+                if failure is not None:
+                    raise failure
                 return
+            else:
+                arrived.clear()
     finally:
-        if pending is not None:
-            # The source is suspended inside this task: cancel it and let it unwind
-            # (its own finally kills journalctl) before closing it.
-            pending.cancel()
-            await asyncio.gather(pending, return_exceptions=True)
-        await iterator.aclose()
+        # The source may be suspended inside the pump: cancel it and let it unwind
+        # (its own finally kills journalctl), then close it.
+        pumping.cancel()
+        await asyncio.gather(pumping, return_exceptions=True)
+        aclose = getattr(chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 @dataclass
 class JournalFollower:
     """The entries of `query` written after cursor `after` (or, without a cursor, after
-    time `since_floor`), in batches (see `batched`).  If journalctl ends under it (for
+    time `since_floor`, or the last `last_lines` entries), in batches (see `batched`).  If journalctl ends under it (for
     instance journald was restarted) a new one takes over after the last cursor read,
     so no line is lost and none comes twice.  `close()` kills journalctl."""
     query: LogQuery
     env: dict[str, str] | None = None
     after: str | None = None
     since_floor: float | None = None
+    last_lines: int = 0
     restarts: int = 0
     _proc: asyncio.subprocess.Process | None = field(default=None, repr=False)
     _closed: bool = False
@@ -354,7 +368,8 @@ class JournalFollower:
         query = self.query
         if self.since_floor is not None and (query.since is None or query.since < self.since_floor):
             query = replace(query, since=self.since_floor)
-        return journalctl_argv(query, "--follow", "--lines=all" if query.since is not None else "--lines=0")
+        lines = "all" if query.since is not None else str(self.last_lines)
+        return journalctl_argv(query, "--follow", f"--lines={lines}")
 
     async def chunks(self) -> AsyncIterator[list[Entry]]:
         """Entries as journalctl writes them, one list per read of its output."""

@@ -20,7 +20,7 @@ from dashboard.host.podman_clients import client_for
 from dashboard.live.per_loop import PerLoop
 from dashboard.live.podman_rows import container_row, image_row, pod_row
 from engine.podman import Container, NotFound, PodmanError
-from engine.podman.events import RECONNECTED
+from engine.podman.events import LOST, RECONNECTED
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +102,16 @@ class ScopeWatch:
         # nothing falls between "covered" and the first event read.
         opened_at = time.time() - 1.0
         self.covered = True
-        async for event in client_for(self.scope).events(since=opened_at):
+        # A reconnect attempt a second at most while podman is away: a list comes
+        # back within about a second of podman's return (R1 asks for 5 s).
+        async for event in client_for(self.scope).events(since=opened_at, max_backoff=1.0):
             if event.type == RECONNECTED:
                 self.epoch += 1
                 await self._refresh_all()
+                continue
+            if event.type == LOST:
+                self.epoch += 1  # a page rendered now cannot catch up on this stream
+                await self._tell_lost()
                 continue
             if event.type == "container":
                 self._note("container", event.id, event.action)
@@ -127,6 +133,12 @@ class ScopeWatch:
         layer = get_channel_layer()
         for area in ("containers", "pods", "images"):
             await layer.group_send(group_name(self.scope, area), {"type": "rows.refresh"})
+
+    async def _tell_lost(self) -> None:
+        """Podman is away: every page says so and stops showing its rows as live."""
+        layer = get_channel_layer()
+        for area in ("containers", "pods", "images"):
+            await layer.group_send(group_name(self.scope, area), {"type": "podman.lost"})
 
     async def _publish(self) -> None:
         layer = get_channel_layer()

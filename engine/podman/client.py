@@ -76,15 +76,22 @@ class PodmanClient:
         return EngineUnavailable(f"Podman API at {self.socket_path}: {detail}")
 
     async def version(self) -> str:
-        """The libpod API version the service speaks (its podman version)."""
+        """The libpod API version the service speaks (its podman version).  Read from
+        /_ping's Libpod-Api-Version header: podman answers /_ping at once, while its
+        /version gathers host facts and took 6-11 s on a loaded machine (measured),
+        which every new client paid before its first request."""
         if self._api_version is None:
             try:
-                response = await self._http.get("/version")
+                response = await self._http.get("/_ping")
+                version = self._checked(response).headers.get("Libpod-Api-Version")
+                if not version:
+                    response = await self._http.get("/version")
+                    data = self._checked(response).json()
+                    engine = next((c for c in data.get("Components") or [] if c.get("Name") == "Podman Engine"), {})
+                    version = (engine.get("Details") or {}).get("APIVersion") or data.get("Version") or "4.0.0"
             except _TRANSPORT_ERRORS as error:
                 raise self._unavailable(error) from error
-            data = self._checked(response).json()
-            engine = next((c for c in data.get("Components") or [] if c.get("Name") == "Podman Engine"), {})
-            self._api_version = (engine.get("Details") or {}).get("APIVersion") or data.get("Version") or "4.0.0"
+            self._api_version = version
         return self._api_version
 
     async def _url(self, path: str) -> str:
@@ -418,10 +425,12 @@ class PodmanClient:
         """Podman's event stream, for ever (from now, or from `since`, unix seconds).
         When the stream breaks (podman restarted, socket gone) it reconnects with
         backoff, replays from the last event seen, and yields Event.reconnected() so
-        that a consumer can re-read its state."""
+        that a consumer can re-read its state; when it breaks (or the first open fails)
+        it yields Event.lost() once, so that a consumer can say it is no longer live."""
         last_nano = int(since * 1_000_000_000) if since else 0
         backoff = 0.1
         first = True
+        lost_said = False
         while True:
             params = {"stream": "true"}
             if filters:
@@ -433,6 +442,7 @@ class PodmanClient:
                     if not first:
                         yield Event.reconnected()
                     first = False
+                    lost_said = False
                     backoff = 0.1
                     async for _, item in self._json_lines(response):
                         if item is None:
@@ -450,6 +460,9 @@ class PodmanClient:
                     raise
             if not reconnect:
                 return
+            if not lost_said:
+                lost_said = True
+                yield Event.lost()
             first = False
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, max_backoff)

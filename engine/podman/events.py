@@ -6,11 +6,14 @@ from dataclasses import dataclass, field
 # The type of the synthetic event a reconnecting stream yields after a gap: whoever
 # keeps state from events should re-read everything, as events may have been missed.
 RECONNECTED = "reconnected"
+# The synthetic event a reconnecting stream yields once when its stream breaks (or
+# cannot be opened): what is shown from events is no longer live until RECONNECTED.
+LOST = "lost"
 
 
 @dataclass(frozen=True)
 class Event:
-    type: str          # container, pod, image, volume, network, ... or RECONNECTED
+    type: str          # container, pod, image, volume, network, ... or RECONNECTED, LOST
     action: str        # create, start, died, remove, pull, ...
     id: str = ""
     name: str = ""
@@ -33,3 +36,7 @@ class Event:
     @classmethod
     def reconnected(cls) -> "Event":
         return cls(type=RECONNECTED, action=RECONNECTED)
+
+    @classmethod
+    def lost(cls) -> "Event":
+        return cls(type=LOST, action=LOST)

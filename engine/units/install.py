@@ -1,7 +1,9 @@
 """Writing unit files into a scope's folders, and taking them away again.
 
 Every write is atomic (a temporary file in the same folder, fsync, rename), so
-systemd or Quadlet never read half a file.  A file Podhouse did not write (no
+systemd or Quadlet never read half a file: a write that fails (a full disk) leaves the
+previous file as it was and raises UnitWriteError, and a writer killed half way leaves
+at most its temporary file, which `leftovers` finds on the next start.  A file Podhouse did not write (no
 marker) or that was edited by hand since is overwritten only after the caller has
 shown the diff and got a confirmation; the previous version is kept beside it as
 NAME.podhouse-backup (a suffix neither systemd nor Quadlet reads).
@@ -16,6 +18,7 @@ from pathlib import Path
 from engine.units.generated import UnitFile, marker_state
 
 BACKUP_SUFFIX = ".podhouse-backup"
+TEMPORARY_SUFFIX = ".podhouse-tmp"
 
 
 @dataclass
@@ -66,15 +69,55 @@ def plan(files: list[UnitFile], directories: dict[str, Path]) -> list[PlannedFil
     return planned
 
 
+class UnitWriteError(OSError):
+    """A unit file could not be written; the file that was there is unchanged."""
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
+def _temporary_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}{TEMPORARY_SUFFIX}")
+
+
 def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.podhouse-tmp")
-    with open(temporary, "w") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, path)
+    temporary = _temporary_path(path)
+    try:
+        with open(temporary, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except OSError as error:
+        # Most often ENOSPC (or EDQUOT): the rename never happened, so the old file
+        # is whole; take the half-written temporary away.
+        try:
+            temporary.unlink()
+        except FileNotFoundError:
+            pass
+        reason = error.strerror or str(error)
+        raise UnitWriteError(error.errno, f"could not write {path}: {reason}; "
+                                          f"the file that was there is unchanged") from error
+    # The rename is durable only once the folder's entry is on disk.
+    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def leftovers(directories) -> list[Path]:
+    """Temporary files of writes that never finished (the writer was killed between
+    its write and its rename); the unit files beside them are whole."""
+    found: list[Path] = []
+    for directory in directories:
+        try:
+            found += sorted(Path(directory).glob(f".*{TEMPORARY_SUFFIX}"))
+        except OSError:
+            continue
+    return found
 
 
 def install(planned: list[PlannedFile], confirmed: bool = False) -> list[Path]:

@@ -138,19 +138,41 @@ async def _chunks(plan):
 
 
 async def test_batches_hold_at_most_max_lines_and_lose_nothing():
-    batches = [b async for b in journal.batched(_chunks([(0, 1234), (0, 10)]), max_lines=500, window=0.05)]
+    batches = [b async for b in journal.batched(_chunks([(0, 1234), (0, 10)]), max_lines=500)]
     assert [len(b) for b in batches[:2]] == [500, 500]
     assert max(len(b) for b in batches) <= 500
     assert [e.message for b in batches for e in b] == [str(n) for n in range(1, 1245)]
 
 
-async def test_a_lone_line_goes_out_at_once_and_bursts_wait_for_the_window():
+async def test_every_line_goes_out_at_once_and_lines_ready_together_go_together():
     loop = asyncio.get_running_loop()
+    started = loop.time()
     times = []
-    async for batch in journal.batched(_chunks([(0, 1), (0.001, 1), (0.001, 1), (0.2, 1)]), window=0.05):
-        times.append((loop.time(), len(batch)))
-    assert [n for _, n in times] == [1, 2, 1]
-    assert times[1][0] - times[0][0] >= 0.049  # the second batch waited for the window
+    async for batch in journal.batched(_chunks([(0, 1), (0.001, 1), (0.001, 1), (0.2, 1)])):
+        times.append((loop.time() - started, len(batch)))
+    assert [n for _, n in times] == [1, 1, 1, 1]
+    assert times[2][0] < 0.04  # no window holds the third line back
+
+    async def burst():
+        # three chunks ready at once (no pause between them): one batch
+        for number in range(3):
+            yield [journal.Entry(f"c{number}", number, 6, "t", "", str(number))]
+
+    batches = journal.batched(burst())
+    assert [e.message for e in await anext(batches)] == ["0", "1", "2"]
+    await batches.aclose()
+
+
+async def test_a_failing_source_raises_where_the_batches_are_read():
+    async def failing():
+        yield [journal.Entry("c", 0, 6, "", "", "x")]
+        raise journal.JournalError("journalctl: gone")
+
+    got = []
+    with pytest.raises(journal.JournalError, match="gone"):
+        async for batch in journal.batched(failing()):
+            got.append(batch)
+    assert [len(b) for b in got] == [1]
 
 
 async def test_closing_batches_closes_the_source():

@@ -1,0 +1,148 @@
+"""R8: a soak.  PAGES open pages (3 of 5 container lists, 1 of 5 unit lists, 1 of 5 log
+panes of churned containers) while CONTAINERS containers are started and stopped
+(RATE a second at most, as many as podman takes) for MINUTES.  Prints the server's
+memory (growth from the first minute to the end; goal under 10 %), its fds, asyncio
+tasks and journalctl children over time, what is left once the pages close (goal:
+no leak), and P1 (a unit restarted over D-Bus -> its row in a units page) before
+and at the end of the soak (goal: p99 unchanged).
+
+Run: .venv/bin/python bench/bench_soak.py [--minutes 10] [--pages 100] [--containers 50] [--rate 50]
+Runs its own daphne over a private Podman service (e2e/soak.py); the churned
+containers and the P1 unit are its own and removed afterwards."""
+from __future__ import annotations
+
+import argparse
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+sys.path.insert(0, str(BENCH_DIR.parent))
+
+from bench_logs_latency import _TempFactory, use_host_stack  # noqa: E402
+from bench_units_p1_latency import RECORDER as P1_RECORDER, BusThread  # noqa: E402
+
+
+def p1(page, server, bus, name: str, dom_id: str, tries: int) -> list[float]:
+    """Milliseconds from a RestartUnit call to the row first showing the change."""
+    page.goto(f"{server.url}/user/units/")
+    page.wait_for_selector(f"#{dom_id}[data-active=active]")
+    page.wait_for_selector("#units-live[data-ws=open]")
+    page.evaluate(P1_RECORDER, dom_id)
+    times = []
+    for _ in range(tries):
+        page.evaluate("window.phsStates = []")
+        start = time.time() * 1000
+        assert bus.run(bus.manager.restart(name)).ok
+        try:
+            page.wait_for_function("""() => {
+                const s = window.phsStates; const i = s.findIndex(x => x[1] !== 'active');
+                return i >= 0 && s.slice(i).some(x => x[1] === 'active'); }""", timeout=10_000)
+        except Exception:
+            continue
+        states = page.evaluate("window.phsStates")
+        times.append(next(t for t, s in states if s != "active") - start)
+        page.wait_for_timeout(50)
+    return times
+
+
+def summary(values: list[float]) -> str:
+    if not values:
+        return "none seen"
+    ordered = sorted(values)
+    return (f"p50 {statistics.median(ordered):.1f} ms  p99 {ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]:.1f} ms"
+            f"  (n={len(ordered)})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--pages", type=int, default=100)
+    parser.add_argument("--containers", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=50.0)
+    parser.add_argument("--p1-tries", type=int, default=20, help="0: no P1 (when the user manager is busy)")
+    args = parser.parse_args()
+    # A SIGTERM (timeout, kill) still cleans up: containers, unit, servers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    state = use_host_stack()
+    import django
+    django.setup()
+    from playwright.sync_api import sync_playwright
+
+    from dashboard.host import scopes
+    from dashboard.views.units import dom_id
+    from e2e import conftest as e2e
+    from e2e import soak
+
+    serve = e2e.server.__wrapped__(state, _TempFactory())  # for its database with the accounts
+    shared = next(serve)
+    shared.process.terminate()  # only its database and settings are used
+    own = soak.SoakServer(Path(tempfile.mkdtemp(prefix="phf-soak-")), shared.env)
+    churn = soak.Churn(Path("/nonexistent"), 0, 0)
+    scope = scopes.get_scope("user")
+    unit = f"phf-soak-{secrets.token_hex(3)}.service"
+    unit_file = scope.unit_dir / unit
+    samples = []
+    try:
+        own.start()
+        churn = soak.Churn(own.podman_socket, args.containers, args.rate)
+        churn.create()
+        measure_p1 = args.p1_tries > 0
+        if measure_p1:
+            unit_file.write_text("[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/sleep 100000\n")
+            bus = BusThread(scope)
+            bus.run(bus.manager.daemon_reload())
+            bus.run(bus.manager.start(unit))
+        with sync_playwright() as playwright:
+            browser = soak.launch(playwright)
+            context = browser.new_context()
+            soak.log_in(context, own)
+            probe = context.new_page()
+            probe.set_default_timeout(120_000)
+            p1_before = p1(probe, own, bus, unit, dom_id(unit), args.p1_tries) if measure_p1 else []
+            baseline = own.sample()
+            pages = soak.open_pages(context, own, args.pages, churn.names)
+            churn.start()
+            end = time.monotonic() + args.minutes * 60
+            while time.monotonic() < end:
+                time.sleep(min(60.0, max(0.0, end - time.monotonic())))
+                samples.append(own.sample())
+                s = samples[-1]
+                print(f"  {s.seconds:6.0f} s  rss {s.rss_kb} kB  fds {s.fds}  tasks {s.tasks}  "
+                      f"journalctl {s.journalctls}  toggles {churn.toggles}", flush=True)
+            p1_during = p1(probe, own, bus, unit, dom_id(unit), args.p1_tries) if measure_p1 else []
+            churn.stop()
+            for page in pages:
+                page.close()
+            time.sleep(5)
+            after = own.sample()
+            browser.close()
+    finally:
+        if unit_file.exists():
+            subprocess.run(["systemctl", "--user", "stop", "--no-block", unit], env=scope.child_env(),
+                           capture_output=True)
+            unit_file.unlink()
+            subprocess.run(["systemctl", "--user", "daemon-reload"], env=scope.child_env(), capture_output=True)
+        churn.remove()
+        own.stop()
+        next(serve, None)
+    first, last = samples[0], samples[-1]
+    growth = (last.rss_kb - first.rss_kb) / first.rss_kb * 100
+    print(f"R8 soak: {args.pages} pages, {args.containers} containers, {churn.toggles} starts/stops "
+          f"({churn.toggles / (args.minutes * 60):.1f}/s, {churn.errors} refused) in {args.minutes:g} min")
+    print(f"  memory: {first.rss_kb} kB after the first minute -> {last.rss_kb} kB at the end: "
+          f"{growth:+.1f} % (goal under 10 %)")
+    print(f"  before the pages: fds {baseline.fds} tasks {baseline.tasks} journalctl {baseline.journalctls}; "
+          f"after they closed: fds {after.fds} tasks {after.tasks} journalctl {after.journalctls}")
+    print(f"  P1 before: {summary(p1_before)}")
+    print(f"  P1 at the end of the soak: {summary(p1_during)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,238 @@
+"""The soak of fault R8, shared by its short e2e test and bench/bench_soak.py.
+
+Podhouse is served by its own daphne (in a process that answers SIGUSR1 by writing
+how many asyncio tasks it has) over a PRIVATE Podman service (same storage as the
+host stack's, its own socket), so the churn loads no one else's service.  Many
+pages stay open (container lists, unit lists, log panes of churned containers)
+while containers are started and stopped through the private service's API; the
+server's memory, file descriptors, tasks and journalctl children are sampled."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from dashboard.host import hoststack
+from e2e.conftest import ADMIN, CHROMIUM, CHROMIUM_ARGS, PROJECT_DIR, _free_port
+
+IMAGE = "localhost/busybox:latest"
+# Runs daphne in this process, and answers SIGUSR1 by writing its task count to
+# PHF_TASKS_FILE (the handler runs on the main thread, inside the running loop).
+SERVE = r"""
+import asyncio, json, os, signal, sys
+from pathlib import Path
+def dump(signum, frame):
+    loop = asyncio._get_running_loop()
+    count = len(asyncio.all_tasks(loop)) if loop else -1
+    Path(os.environ["PHF_TASKS_FILE"]).write_text(json.dumps({"tasks": count}))
+signal.signal(signal.SIGUSR1, dump)
+from daphne.cli import CommandLineInterface
+CommandLineInterface().run(sys.argv[1:])
+"""
+
+
+@dataclass
+class Sample:
+    seconds: float
+    rss_kb: int
+    fds: int
+    threads: int
+    tasks: int
+    journalctls: int
+
+
+@dataclass
+class SoakServer:
+    folder: Path
+    env: dict
+    port: int = 0
+    podman: subprocess.Popen | None = None
+    daphne: subprocess.Popen | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def podman_socket(self) -> Path:
+        return self.folder / "podman.sock"
+
+    def start(self) -> None:
+        self.podman = subprocess.Popen(
+            ["podman", "system", "service", "--time=0", f"unix://{self.podman_socket}"],
+            stdout=open(self.folder / "podman.log", "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+        _wait(lambda: hoststack.unix_socket_answers(str(self.podman_socket)), "the private podman service")
+        state = json.loads(hoststack.STATE_FILE.read_text())
+        state.update(podman_socket=str(self.podman_socket), started={})
+        (self.folder / "state.json").write_text(json.dumps(state))
+        self.port = _free_port()
+        env = {**self.env, "PODHOUSE_HOSTSTACK_DIR": str(self.folder),
+               "PHF_TASKS_FILE": str(self.folder / "tasks.json")}
+        self.daphne = subprocess.Popen(
+            [sys.executable, "-c", SERVE, "-b", "127.0.0.1", "-p", str(self.port), "dashboard.asgi:application"],
+            cwd=PROJECT_DIR, env=env, stdout=open(self.folder / "daphne.log", "ab"), stderr=subprocess.STDOUT)
+
+        def listening():
+            assert self.daphne.poll() is None, f"daphne exited: see {self.folder / 'daphne.log'}"
+            with socket.socket() as sock:
+                return sock.connect_ex(("127.0.0.1", self.port)) == 0
+        _wait(listening, "daphne")
+
+    def stop(self) -> None:
+        for process in (self.daphne, self.podman):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=30)
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+
+    def tasks(self) -> int:
+        path = self.folder / "tasks.json"
+        path.unlink(missing_ok=True)
+        self.daphne.send_signal(signal.SIGUSR1)
+        _wait(path.exists, "the server's task count", timeout=30)
+        time.sleep(0.05)
+        return json.loads(path.read_text())["tasks"]
+
+    def sample(self) -> Sample:
+        pid = self.daphne.pid
+        status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+        return Sample(seconds=time.monotonic() - self.started, rss_kb=int(status["VmRSS"].split()[0]),
+                      fds=len(os.listdir(f"/proc/{pid}/fd")), threads=int(status["Threads"]),
+                      tasks=self.tasks(), journalctls=len(children_named(pid, "journalctl")))
+
+
+def children_named(parent: int, command: str) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.split("(", 1)[1] == command and int(tail.split()[1]) == parent:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _wait(predicate, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not come within {timeout:g} s")
+        time.sleep(0.05)
+
+
+class Churn:
+    """`count` containers of its own, each started and stopped in turn, as many as
+    the private service takes, through its API (`rate` toggles a second at most)."""
+
+    def __init__(self, socket_path: Path, count: int, rate: float):
+        self.socket_path, self.count, self.rate = socket_path, count, rate
+        self.prefix = f"phf-soak-{secrets.token_hex(3)}"
+        self.names = [f"{self.prefix}-{i}" for i in range(count)]
+        self.toggles = 0
+        self.errors = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+
+    def create(self) -> None:
+        """Through the private service's API, ten at a time (the CLI, one by one, made
+        about four a minute on a loaded machine)."""
+        async def create_all():
+            transport = httpx.AsyncHTTPTransport(uds=str(self.socket_path))
+            async with httpx.AsyncClient(transport=transport, base_url="http://d/v4.0.0/libpod",
+                                         timeout=300) as client:
+                gate = asyncio.Semaphore(10)
+
+                async def create(name):
+                    async with gate:
+                        response = await client.post("/containers/create", json={
+                            "name": name, "image": IMAGE, "command": ["sh", "-c", "echo started; sleep 100000"],
+                            "log_configuration": {"driver": "journald"}})
+                        response.raise_for_status()
+                await asyncio.gather(*(create(n) for n in self.names))
+        asyncio.run(create_all())
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=120)
+
+    def remove(self) -> None:
+        for name in self.names:
+            subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True)
+
+    async def _run(self) -> None:
+        transport = httpx.AsyncHTTPTransport(uds=str(self.socket_path))
+        async with httpx.AsyncClient(transport=transport, base_url="http://d/v4.0.0/libpod", timeout=60) as client:
+            running = dict.fromkeys(self.names, False)
+
+            async def toggle(name):
+                action = "stop?t=0" if running[name] else "start"
+                try:
+                    response = await client.post(f"/containers/{name}/{action}")
+                    if response.status_code < 400:
+                        running[name] = not running[name]
+                        self.toggles += 1
+                    else:
+                        self.errors += 1
+                except httpx.HTTPError:
+                    self.errors += 1
+
+            while not self._stop.is_set():
+                second = time.monotonic()
+                await asyncio.gather(*(toggle(n) for n in self.names[:max(1, int(self.rate))]))
+                self.names = self.names[int(self.rate):] + self.names[:int(self.rate)]
+                await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - second)))
+            await asyncio.gather(*(client.post(f"/containers/{n}/stop?t=0") for n in running if running[n]),
+                                 return_exceptions=True)
+
+
+def open_pages(context, server: SoakServer, count: int, log_names: list[str]) -> list:
+    """`count` pages: 3 of 5 container lists, 1 of 5 unit lists, 1 of 5 log panes."""
+    pages = []
+    for index in range(count):
+        kind = index % 5
+        if kind == 3:
+            path = "/user/units/"
+        elif kind == 4:
+            path = f"/user/logs/?kind=container&name={log_names[index % len(log_names)]}&follow=on"
+        else:
+            path = "/user/containers/"
+        page = context.new_page()
+        page.set_default_timeout(120_000)
+        page.goto(f"{server.url}{path}", wait_until="domcontentloaded")
+        pages.append(page)
+    return pages
+
+
+def log_in(context, server: SoakServer) -> None:
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    page.goto(f"{server.url}/login/?next=/user/containers/")
+    page.fill("input[name=username]", ADMIN[0])
+    page.fill("input[name=password]", ADMIN[1])
+    page.click("button[type=submit]")
+    page.wait_for_url("**/user/containers/")
+    page.close()
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
