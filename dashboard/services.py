@@ -25,7 +25,8 @@ from engine.podman.errors import PodmanError
 from engine.units import formats, install, schedule
 from engine.units.generated import MARKER, GeneratedUnits, marker_state
 from engine.units.options import options_from_form
-from engine.units.spec import ContainerSpec, container_spec, pod_spec
+from engine.podman.container_spec import read_container_spec, read_pod_spec
+from engine.units.spec import ContainerSpec
 
 JOURNAL_LINES = 30
 DRYRUN_TIMEOUT = 10.0
@@ -50,9 +51,7 @@ async def _podman_version(client) -> tuple[int, ...]:
 
 
 async def _container_spec(client, name: str, pod_name: str = "") -> ContainerSpec:
-    container = await client.inspect_container(name)
-    image = await client.inspect_image(container.get("Image") or container.get("ImageName"))
-    return container_spec(container, image, pod_name=pod_name)
+    return await read_container_spec(client, name, pod_name)
 
 
 @dataclass
@@ -76,7 +75,7 @@ async def build(scope: Scope, kind: str, name: str, form: Mapping[str, str]) -> 
     version = await _podman_version(client)
     options = options_from_form(form, default_name=name, user_scope=scope.is_user, podman_version=version)
     if kind == "pod":
-        pod = pod_spec(await client.inspect_pod(name))
+        pod = await read_pod_spec(client, name)
         members = list(await asyncio.gather(*(_container_spec(client, m, pod.name) for m in pod.members)))
         units = formats.for_pod(pod, members, options, quadlet_available())
         outside = pod.created_by_systemd == "" and not any(m.created_by_systemd for m in members)
