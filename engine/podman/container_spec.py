@@ -404,7 +404,7 @@ def settings_from_inspect(record: dict, image_config: dict | None = None) -> Con
         restart_policy=spec.restart_policy if spec.restart_policy in RESTART_POLICIES else "no",
         restart_tries=str(spec.restart_retries) if spec.restart_policy == "on-failure" and spec.restart_retries else "",
         memory=_size_text(spec.memory) if spec.memory else "",
-        cpus=spec.cpus or (f"{spec.cpu_quota / (spec.cpu_period or CPU_PERIOD):g}" if spec.cpu_quota > 0 else ""),
+        cpus=f"{spec.cpu_quota / (spec.cpu_period or CPU_PERIOD):g}" if spec.cpu_quota > 0 else "",
         health_cmd=test_cmd if spec.health_cmd != "none" else "",
         health_interval=nanos(spec.health_interval), health_timeout=nanos(spec.health_timeout),
         health_retries=str(spec.health_retries or "") if spec.health_cmd else "",
@@ -481,7 +481,8 @@ DEFAULT_NETWORK = "podman"
 # Settings podman 4.3's inspect does not show: read from the stored create command
 # (CLI-created containers only).  flag -> spec field
 CREATE_COMMAND_ONLY = {"--sysctl": "sysctls", "--ip": "networks", "--ip6": "networks",
-                       "--mac-address": "networks", "--pull": "pull"}
+                       "--mac-address": "networks", "--pull": "pull", "--ipc": "ipc", "--userns": "userns",
+                       "--secret": "secrets"}
 
 
 def _split_env(entries) -> dict[str, str]:
@@ -608,10 +609,6 @@ def _health_command(test: list[str]) -> str:
     return json.dumps(test)
 
 
-def _decimal(number: float) -> str:
-    return f"{number:.3f}".rstrip("0").rstrip(".")
-
-
 def _ulimit(entry: dict) -> str:
     name = (entry.get("Name") or "").lower().removeprefix("rlimit_")
     return f"{name}={entry.get('Soft')}:{entry.get('Hard')}"
@@ -679,20 +676,25 @@ def read_container(container: dict, image: dict, pod_name: str = "") -> Containe
     pull = (flags.get("--pull") or [""])[-1]
     spec.pull = "" if pull == "missing" else pull
 
-    if not in_pod:
+    # A member of a pod with an infra container shares the pod's network (ports,
+    # hosts, DNS) and usually its UTS namespace: those belong to the PodSpec.
+    shares_network = in_pod and (host.get("NetworkMode") or "").startswith("container:")
+    shares_uts = in_pod and (host.get("UTSMode") or "").startswith("container:")
+    if not shares_network:
         mode = host.get("NetworkMode") or ""
         spec.network = "" if mode in DEFAULT_NETWORK_MODES else mode
         if not spec.network:
             spec.networks = _networks(container, flags)
         spec.publish = _ports(host.get("PortBindings"))
-        spec.publish_all = bool(host.get("PublishAllPorts"))
-        hostname = config.get("Hostname") or ""
-        if hostname and hostname != (container.get("Id") or "")[:12] and host.get("UTSMode") != "host":
-            spec.hostname = hostname
         spec.add_hosts = tuple(host.get("ExtraHosts") or ())
         spec.dns = tuple(host.get("Dns") or ())
         spec.dns_search = tuple(host.get("DnsSearch") or ())
         spec.dns_options = tuple(host.get("DnsOptions") or ())
+    if not shares_uts:
+        hostname = config.get("Hostname") or ""
+        if hostname and hostname != (container.get("Id") or "")[:12] and host.get("UTSMode") != "host" \
+                and spec.network != "host":
+            spec.hostname = hostname
         spec.uts = _namespace(host.get("UTSMode") or "", "private", in_pod)
 
     spec.volumes, spec.mounts = _mounts(container)
@@ -713,9 +715,10 @@ def read_container(container: dict, image: dict, pod_name: str = "") -> Containe
         if secret.get("GID"):
             value += f",gid={secret['GID']}"
         if secret.get("Mode") not in (None, 0, 0o444):
-            value += f",mode={secret['Mode']:o}"
+            value += f",mode=0{secret['Mode']:o}"
         secrets.append(value)
-    spec.secrets = _sorted(secrets)
+    # inspect 4.3 shows no secret's type or target: the create command, where there is one, has all
+    spec.secrets = _sorted(flags["--secret"] if "--secret" in flags else secrets)
     if host.get("ShmSize") not in (None, 0, DEFAULT_SHM_SIZE):
         spec.shm_size = int(host["ShmSize"])
 
@@ -743,9 +746,11 @@ def read_container(container: dict, image: dict, pod_name: str = "") -> Containe
     spec.ulimits = _sorted(_ulimit(u) for u in host.get("Ulimits") or [])
 
     spec.pid = _namespace(host.get("PidMode") or "", "private", in_pod)
-    spec.ipc = _namespace(host.get("IpcMode") or "", "shareable", in_pod)
+    # inspect 4.3 shows IpcMode "shareable" for host, none and private alike, and
+    # UsernsMode "" for host: the create command says what was asked
+    spec.ipc = _namespace((flags.get("--ipc") or [host.get("IpcMode") or ""])[-1], "shareable", in_pod)
     spec.cgroupns = _namespace(host.get("CgroupMode") or "", "", in_pod)
-    spec.userns = _namespace(host.get("UsernsMode") or "", "", in_pod)
+    spec.userns = _namespace((flags.get("--userns") or [host.get("UsernsMode") or ""])[-1], "", in_pod)
 
     memory = int(host.get("Memory") or 0)
     spec.memory = memory
@@ -756,11 +761,13 @@ def read_container(container: dict, image: dict, pod_name: str = "") -> Containe
         spec.memory_swappiness = int(host["MemorySwappiness"])
     spec.oom_kill_disable = bool(host.get("OomKillDisable"))
     spec.oom_score_adj = int(host.get("OomScoreAdj") or 0)
-    if host.get("NanoCpus"):
-        spec.cpus = _decimal(host["NanoCpus"] / 1e9)
-    elif host.get("CpuQuota"):
+    # --cpus is stored as quota/period (NanoCpus is derived from them): written back
+    # as quota and period, the exact values return
+    if host.get("CpuQuota"):
         spec.cpu_quota = int(host["CpuQuota"])
         spec.cpu_period = int(host.get("CpuPeriod") or 0)
+    elif host.get("NanoCpus"):
+        spec.cpu_quota, spec.cpu_period = int(host["NanoCpus"]) * CPU_PERIOD // 1_000_000_000, CPU_PERIOD
     spec.cpu_shares = 0 if host.get("CpuShares") in (None, 0, 1024) else int(host["CpuShares"])
     spec.cpuset_cpus = host.get("CpusetCpus") or ""
     spec.cpuset_mems = host.get("CpusetMems") or ""
@@ -794,6 +801,8 @@ def read_container(container: dict, image: dict, pod_name: str = "") -> Containe
     spec.restart_policy = policy.get("Name") or ""
     spec.restart_retries = int(policy.get("MaximumRetryCount") or 0)
     spec.unknown = tuple(unknown_fields(container))
+    if not config.get("CreateCommand"):
+        spec.unreadable = tuple(sorted(CREATE_COMMAND_ONLY))
     return spec
 
 
@@ -867,7 +876,7 @@ MAPPED_FIELDS = {
                "Timezone", "Umask", "Secrets", "SystemdMode", "CreateCommand"},
     "HostConfig": {"Binds", "CgroupMode", "LogConfig", "NetworkMode", "PortBindings", "RestartPolicy", "CapAdd",
                    "CapDrop", "Dns", "DnsOptions", "DnsSearch", "ExtraHosts", "GroupAdd", "IpcMode", "OomScoreAdj",
-                   "PidMode", "Privileged", "PublishAllPorts", "ReadonlyRootfs", "SecurityOpt", "Tmpfs", "UTSMode",
+                   "PidMode", "Privileged", "ReadonlyRootfs", "SecurityOpt", "Tmpfs", "UTSMode",
                    "UsernsMode", "ShmSize", "CpuShares", "Memory", "NanoCpus", "CgroupParent", "BlkioWeight",
                    "CpuPeriod", "CpuQuota", "CpusetCpus", "CpusetMems", "Devices", "MemoryReservation", "MemorySwap",
                    "MemorySwappiness", "OomKillDisable", "Init", "PidsLimit", "Ulimits", "Sysctls"},
@@ -894,7 +903,8 @@ NOT_SETTINGS = {
     "HostConfig": {"CgroupManager": "the host's cgroup manager", "ContainerIDFile": "the unit's --cidfile",
                    "AutoRemove": "the unit decides --rm", "VolumeDriver": "volumes are read from Mounts",
                    "Cgroup": "deprecated", "Cgroups": "the unit decides --cgroups", "Links": "not supported by podman",
-                   "Runtime": "always oci", "ConsoleSize": "terminal size of `run`", "Isolation": "Windows only"},
+                   "Runtime": "always oci", "ConsoleSize": "terminal size of `run`", "Isolation": "Windows only",
+                   "PublishAllPorts": "-P is resolved into PortBindings when the container is created"},
 }
 _ZERO_VALUES = (None, "", 0, False, [], {}, "0B", [0, 0])
 

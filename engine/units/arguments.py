@@ -8,6 +8,8 @@ uncarried(spec, format) -> list[Uncarried] names, before anything is written, wh
 the chosen format does not carry as a key of its own:
   kind "podman-args" -- written, but as Quadlet PodmanArgs= (no key for it)
   kind "refused"     -- the format cannot carry it at all (the generator refuses)
+  kind "unreadable"  -- flags podman 4.3's inspect does not show (--sysctl, --ip, ...)
+                        of a container without a stored create command (API-created)
   kind "unknown"     -- an inspect field Podhouse does not map (spec.unknown):
                         generate must refuse unless the user confirms
 str(item) is the sentence for the page, e.g.
@@ -132,7 +134,8 @@ WRITTEN_BY_GENERATOR = {"name": "ContainerName= / --name", "pod": "Pod= / --pod-
                         "restart_policy": "systemd's Restart=", "restart_retries": "systemd's Restart=",
                         "created_by_systemd": "the unit sets PODMAN_SYSTEMD_UNIT", "image": "Image= / the image word",
                         "entrypoint": "--entrypoint (PodmanArgs=)", "command": "Exec= / the argv after the image",
-                        "unknown": "not a setting: named by uncarried()"}
+                        "unknown": "not a setting: named by uncarried()",
+                        "unreadable": "not a setting: named by uncarried()"}
 CONTAINER_ARGUMENTS: dict[str, Callable] = {
     "env": _pairs("env", "Environment"),
     "labels": _pairs("label", "Label"),
@@ -152,7 +155,6 @@ CONTAINER_ARGUMENTS: dict[str, Callable] = {
     "network": _one("network", "Network"),
     "networks": _each("network", "Network"),
     "publish": _each("publish", "PublishPort"),
-    "publish_all": _switch("publish-all"),
     "hostname": _one("hostname", "HostName"),
     "add_hosts": _each("add-host", "AddHost"),
     "dns": _each("dns", "DNS"),
@@ -183,7 +185,6 @@ CONTAINER_ARGUMENTS: dict[str, Callable] = {
     "memory_swappiness": _one("memory-swappiness"),
     "oom_kill_disable": _switch("oom-kill-disable"),
     "oom_score_adj": _one("oom-score-adj"),
-    "cpus": _one("cpus"),
     "cpu_quota": _one("cpu-quota"),
     "cpu_period": _one("cpu-period"),
     "cpu_shares": _one("cpu-shares"),
@@ -279,6 +280,10 @@ def uncarried(spec: ContainerSpec | PodSpec, fmt: str) -> list[Uncarried]:
             if obstacles:
                 items.append(Uncarried("command", "", "has " + " and ".join(obstacles)
                                        + ": not carried by Quadlet, classic units are used", "refused"))
+    if getattr(spec, "unreadable", ()):
+        items.append(Uncarried(", ".join(spec.unreadable), "", "podman 4.3's inspect does not show these and the "
+                               "container has no stored create command (made through the API): any it was given "
+                               "are not carried", "unreadable"))
     items += [Uncarried(field_name, "", "Podhouse does not carry it: refusing unless confirmed", "unknown")
               for field_name in spec.unknown]
     return items

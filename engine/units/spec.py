@@ -43,6 +43,8 @@ class ContainerSpec:
     restart_retries: int = setting("--restart (retries)", 0, compare=False)
     created_by_systemd: str = setting("PODMAN_SYSTEMD_UNIT", "", compare=False)
     unknown: tuple[str, ...] = setting("unknown inspect fields", (), compare=False)  # "unknown field HostConfig.X"
+    # flags inspect does not show, unreadable without a stored create command (API-created)
+    unreadable: tuple[str, ...] = setting("settings inspect does not show", (), compare=False)
 
     image: str = setting("image", "")
     entrypoint: tuple[str, ...] | None = setting("--entrypoint")    # None: the image's
@@ -67,7 +69,6 @@ class ContainerSpec:
     network: str = setting("--network", "")                         # a mode: host, none, container:X, ns:P, slirp4netns
     networks: tuple[str, ...] = setting("--network (named)", ())    # "NAME[:alias=A,ip=I,mac=M]"
     publish: tuple[str, ...] = setting("--publish", ())
-    publish_all: bool = setting("--publish-all", False)
     hostname: str = setting("--hostname", "")
     add_hosts: tuple[str, ...] = setting("--add-host", ())
     dns: tuple[str, ...] = setting("--dns", ())
@@ -106,7 +107,6 @@ class ContainerSpec:
     memory_swappiness: int | None = setting("--memory-swappiness")
     oom_kill_disable: bool = setting("--oom-kill-disable", False)
     oom_score_adj: int = setting("--oom-score-adj", 0)
-    cpus: str = setting("--cpus", "")
     cpu_quota: int = setting("--cpu-quota", 0)
     cpu_period: int = setting("--cpu-period", 0)
     cpu_shares: int = setting("--cpu-shares", 0)

@@ -49,7 +49,8 @@ def test_spec_keeps_only_what_differs_from_the_image_and_podman_defaults():
     assert "--publish=127.0.0.1:8080:80/tcp" in args
     assert "--volume=/srv/data:/data:ro" in args and "--volume=phg-vol:/vol" in args
     assert "--tmpfs=/run:size=10m" in args
-    assert "--memory=67108864" in args and "--cpus=0.5" in args and "--log-driver=journald" in args
+    assert "--memory=67108864" in args and "--cpu-quota=50000" in args and "--cpu-period=100000" in args
+    assert "--log-driver=journald" in args
     assert not any(w.startswith("--hostname") or w.startswith("--memory-swap") for w in args)
     assert spec.restart_policy == "always" and spec.created_by_systemd == "old.service"
 
@@ -82,6 +83,7 @@ def test_health_check_and_pod_membership():
     data = inspect()
     data["Config"]["Healthcheck"] = {"Test": ["CMD-SHELL", "wget -q localhost"], "Interval": 1_500_000_000,
                                      "Timeout": 5_000_000_000, "Retries": 2}
+    data["HostConfig"]["NetworkMode"] = "container:" + "1" * 64  # the pod's infra
     spec = container_spec(data, IMAGE, pod_name="phg-pod")
     args = args_of(spec)
     assert "--health-cmd=wget -q localhost" in args and "--health-interval=1500ms" in args
