@@ -655,6 +655,8 @@ def read_container(container: dict, image: dict, pod_name: str = "") -> Containe
         if key == "HOME" and "HOME" not in image_env and _podman_home(value, config.get("User") or ""):
             continue
         spec.env[key] = value
+    container_env = _split_env(config.get("Env"))
+    spec.unsetenv = tuple(sorted(k for k in image_env if k not in container_env))
     image_labels = image_config.get("Labels") or {}
     spec.labels = {k: v for k, v in sorted(labels.items()) if k not in RUNTIME_LABELS and image_labels.get(k) != v}
     spec.annotations = {k: v for k, v in sorted((config.get("Annotations") or {}).items())

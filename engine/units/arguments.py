@@ -138,6 +138,7 @@ WRITTEN_BY_GENERATOR = {"name": "ContainerName= / --name", "pod": "Pod= / --pod-
                         "unreadable": "not a setting: named by uncarried()"}
 CONTAINER_ARGUMENTS: dict[str, Callable] = {
     "env": _pairs("env", "Environment"),
+    "unsetenv": _each("unsetenv"),
     "labels": _pairs("label", "Label"),
     "annotations": _pairs("annotation", "Annotation"),
     "user": _user,

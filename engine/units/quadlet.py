@@ -81,6 +81,8 @@ def container_text(spec: ContainerSpec, options: UnitOptions, pod_unit: str = ""
     if options.auto_update:
         lines.append(f"AutoUpdate={options.auto_update}")
     lines += _setting_lines(settings)
+    if spec.cgroup_parent:  # Quadlet's default --cgroups=split refuses a cgroup parent
+        lines.append("CgroupsMode=no-conmon")
     if spec.entrypoint is not None:
         lines.append(f"PodmanArgs={exec_word(entrypoint_argument(spec.entrypoint))}")
     if spec.command:

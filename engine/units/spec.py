@@ -50,6 +50,7 @@ class ContainerSpec:
     entrypoint: tuple[str, ...] | None = setting("--entrypoint")    # None: the image's
     command: tuple[str, ...] | None = setting("command")            # None: the image's
     env: dict[str, str] = setting("--env", factory=dict)
+    unsetenv: tuple[str, ...] = setting("--unsetenv", ())            # the image's variables taken away
     labels: dict[str, str] = setting("--label", factory=dict)
     annotations: dict[str, str] = setting("--annotation", factory=dict)
     user: str = setting("--user", "")
