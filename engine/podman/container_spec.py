@@ -458,8 +458,10 @@ PODMAN_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
 PODMAN_ADDED_ENV = {"container": "podman", "TERM": "xterm"}
 # Labels podman or systemd put on a container: never copied into a unit.
 RUNTIME_LABELS = {"PODMAN_SYSTEMD_UNIT"}
-# Annotations podman writes itself from flags (the flags are read where they live).
+# Annotations podman writes itself from flags (the flags are read where they live),
+# and those it adds when the container starts.
 PODMAN_ANNOTATION_PREFIXES = ("io.podman.annotations.", "io.kubernetes.cri-o.")
+PODMAN_RUNTIME_ANNOTATIONS = {"io.container.manager", "org.opencontainers.image.stopSignal"}
 # Mount and tmpfs options podman adds by itself.
 BIND_DEFAULT_OPTIONS = {"rbind"}
 VOLUME_DEFAULT_OPTIONS = {"nosuid", "nodev", "rbind"}
@@ -574,8 +576,11 @@ def _networks(container: dict, flags: dict[str, list[str]]) -> tuple[str, ...]:
 def _mounts(container: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(--volume values for bind and named volumes, --mount values for the rest)."""
     volumes, mounts = [], []
+    own = container.get("StaticDir") or ""
     for mount in container.get("Mounts") or []:
         kind, source, dest = mount.get("Type"), mount.get("Source") or "", mount.get("Destination") or ""
+        if kind == "bind" and own and source.startswith(own + "/"):
+            continue  # podman's own mount of an image mount or overlay, shown while running
         options = list(mount.get("Options") or [])
         if kind == "bind" and not source.startswith("/"):  # devpts shows as a bind of "devpts"
             mounts.append(",".join([f"type={source}", f"destination={dest}", *options]))
@@ -650,8 +655,10 @@ def read_container(container: dict, image: dict, pod_name: str = "") -> Containe
             continue
         if key == "PATH" and value == PODMAN_DEFAULT_PATH and "PATH" not in image_env:
             continue
-        if key == "HOSTNAME" and value == config.get("Hostname"):
-            continue
+        if key == "HOSTNAME" and (value == config.get("Hostname") or host.get("UTSMode") == "host"):
+            continue  # podman's, from the hostname (the host's one with --uts host)
+        if key == "container_uuid" and config.get("SystemdMode"):
+            continue  # podman's, for systemd in the container
         if key == "HOME" and "HOME" not in image_env and _podman_home(value, config.get("User") or ""):
             continue
         spec.env[key] = value
@@ -660,7 +667,7 @@ def read_container(container: dict, image: dict, pod_name: str = "") -> Containe
     image_labels = image_config.get("Labels") or {}
     spec.labels = {k: v for k, v in sorted(labels.items()) if k not in RUNTIME_LABELS and image_labels.get(k) != v}
     spec.annotations = {k: v for k, v in sorted((config.get("Annotations") or {}).items())
-                        if not k.startswith(PODMAN_ANNOTATION_PREFIXES)}
+                        if not k.startswith(PODMAN_ANNOTATION_PREFIXES) and k not in PODMAN_RUNTIME_ANNOTATIONS}
     user = config.get("User") or ""
     spec.user = user if user != (image_config.get("User") or "") else ""
     workdir = config.get("WorkingDir") or ""

@@ -231,3 +231,23 @@ def test_home_podman_filled_in_is_dropped_but_a_chosen_home_is_kept():
     assert not any(a.startswith("HOME=") for a in args_of(container_spec(data, IMAGE)))
     data["Config"]["Env"][-1] = "HOME=/srv/home"
     assert "HOME=/srv/home" in args_of(container_spec(data, IMAGE))
+
+
+def test_what_podman_adds_when_a_container_starts_is_not_a_setting():
+    """Seen in the fidelity test: a started container shows annotations, HOSTNAME
+    (with --uts host), container_uuid (systemd mode) and the bind behind an image
+    mount that its created-only original did not."""
+    data = inspect(StaticDir="/var/lib/containers/storage/overlay-containers/abc/userdata")
+    data["Config"]["Env"] += ["HOSTNAME=vm", "container_uuid=0123"]
+    data["Config"]["Annotations"] = {"io.container.manager": "libpod", "org.opencontainers.image.stopSignal": "15",
+                                     "mine": "kept"}
+    data["Config"]["SystemdMode"] = True
+    data["HostConfig"]["UTSMode"] = "host"
+    data["Mounts"] = data["Mounts"] + [
+        {"Type": "bind", "Source": data["StaticDir"] + "/overlay/1/merge", "Destination": "/img",
+         "Options": ["lowerdir=/x"], "RW": True},
+        {"Type": "image", "Source": "localhost/busybox:latest", "Destination": "/img", "RW": False}]
+    spec = container_spec(data, IMAGE)
+    assert spec.env == {"GREETING": "100% $real"} and spec.annotations == {"mine": "kept"}
+    assert spec.mounts == ("type=image,source=localhost/busybox:latest,destination=/img",)
+    assert spec.volumes == ("/srv/data:/data:ro", "phg-vol:/vol")
