@@ -80,7 +80,7 @@ def _remove_shared(p: str) -> None:
 @pytest.fixture
 def world(host_stack):
     """(prefix, shared objects)."""
-    p = f"phf-{secrets.token_hex(3)}"
+    p = f"gsf-{secrets.token_hex(3)}"
     try:
         yield p, _make_shared(p, 1)
     finally:
@@ -239,7 +239,8 @@ async def test_started_services_run_the_same_containers(world, user_scope):
     units run (same names), compared with the first snapshot."""
     p, s = world
     t0, timings = time.monotonic(), {}
-    async with PodmanClient(user_scope.podman_socket) as client:
+    # a long timeout: the API answers slowly while many containers are made at once
+    async with PodmanClient(user_scope.podman_socket, timeout=300) as client:
         names = await _create_world(client, p, s)
         before = await _snapshot(client, names)
         timings["created"] = time.monotonic() - t0
@@ -299,7 +300,7 @@ def _units(snapshot, name, fmt):
 
 @pytest.fixture
 def prefix(host_stack):
-    p = f"phf-{secrets.token_hex(3)}"
+    p = f"gsf-{secrets.token_hex(3)}"
     yield p, None
     subprocess.run(["sh", "-c", f"podman rm -f -t 0 $(podman ps -aq --filter name=^{p}) >/dev/null 2>&1"],
                    capture_output=True)
