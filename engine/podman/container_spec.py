@@ -484,7 +484,7 @@ DEFAULT_NETWORK = "podman"
 # (CLI-created containers only).  flag -> spec field
 CREATE_COMMAND_ONLY = {"--sysctl": "sysctls", "--ip": "networks", "--ip6": "networks",
                        "--mac-address": "networks", "--pull": "pull", "--ipc": "ipc", "--userns": "userns",
-                       "--secret": "secrets"}
+                       "--secret": "secrets", "--unsetenv": "unsetenv"}
 
 
 def _split_env(entries) -> dict[str, str]:
@@ -663,7 +663,9 @@ def read_container(container: dict, image: dict, pod_name: str = "") -> Containe
             continue
         spec.env[key] = value
     container_env = _split_env(config.get("Env"))
-    spec.unsetenv = tuple(sorted(k for k in image_env if k not in container_env))
+    # podman 4.3 keeps an --unsetenv variable of the image in Config.Env (it is taken
+    # away when the process starts): the create command says which were
+    spec.unsetenv = tuple(sorted({k for k in image_env if k not in container_env} | set(flags.get("--unsetenv", []))))
     image_labels = image_config.get("Labels") or {}
     spec.labels = {k: v for k, v in sorted(labels.items()) if k not in RUNTIME_LABELS and image_labels.get(k) != v}
     spec.annotations = {k: v for k, v in sorted((config.get("Annotations") or {}).items())
