@@ -840,8 +840,15 @@ def read_pod(pod: dict, infra: dict | None = None) -> PodSpec:
         networks = tuple(sorted(config.get("Networks") or ()))
         spec.network = ("host",) if config.get("HostNetwork") else (() if networks in ((), (DEFAULT_NETWORK,)) else networks)
         spec.publish = _ports(config.get("PortBindings"))
-        spec.ip = config.get("StaticIP") or ""
-        spec.mac = config.get("StaticMAC") or ""
+        # podman 4.3 leaves StaticIP/StaticMAC empty: the create command has them
+        words = list(pod.get("CreateCommand") or [])
+        asked = {}
+        for i, word in enumerate(words):
+            flag, eq, value = word.partition("=")
+            if flag in ("--ip", "--mac-address"):
+                asked[flag] = value if eq else (words[i + 1] if i + 1 < len(words) else "")
+        spec.ip = config.get("StaticIP") or asked.get("--ip", "")
+        spec.mac = config.get("StaticMAC") or asked.get("--mac-address", "")
         spec.add_hosts = tuple(config.get("HostAdd") or ())
         spec.dns = tuple(config.get("DNSServer") or ())
         spec.dns_search = tuple(config.get("DNSSearch") or ())
