@@ -32,7 +32,8 @@ from engine.podman.errors import NotFound
 from engine.units import formats, install, schedule, verify
 from engine.units.generated import MARKER, GeneratedUnits, marker_state
 from engine.units.options import options_from_form
-from engine.units.spec import ContainerSpec, PodSpec, pod_spec
+from engine.podman.container_spec import read_container_spec, read_pod_spec
+from engine.units.spec import ContainerSpec, PodSpec
 
 JOURNAL_LINES = 30
 PREVIOUS_SUFFIX = "-podhouse-previous"
@@ -57,7 +58,7 @@ async def _podman_version(client) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
 
 
-_container_spec = verify.read_container_spec
+_container_spec = read_container_spec
 
 
 def runtime_dir(scope: Scope) -> str:
@@ -105,7 +106,7 @@ async def build(scope: Scope, kind: str, name: str, form: Mapping[str, str], ver
     members: list[ContainerSpec] = []
     original: ContainerSpec | PodSpec
     if kind == "pod":
-        original = pod_spec(record)
+        original = await read_pod_spec(client, name)
         members = list(await asyncio.gather(*(_container_spec(client, m, original.name) for m in original.members)))
         units = formats.for_pod(original, members, options, quadlet_available())
         outside = original.created_by_systemd == "" and not any(m.created_by_systemd for m in members)

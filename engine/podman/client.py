@@ -193,7 +193,21 @@ class PodmanClient:
         return [Container.from_list(c) for c in await self.list_containers_raw(all, filters)]
 
     async def inspect_container(self, name: str) -> dict:
-        return await self._get_json(f"/containers/{_name(name)}/json")
+        """libpod's inspect record.  libpod 4.x gives Config.Entrypoint as one
+        space-joined string, which loses word boundaries: when it holds a space, the
+        compat (Docker) endpoint's list replaces it, so readers get the exact words."""
+        record = await self._get_json(f"/containers/{_name(name)}/json")
+        config = record.get("Config") or {}
+        if isinstance(config.get("Entrypoint"), str) and " " in config["Entrypoint"]:
+            url = f"/v{await self.version()}/containers/{_name(record.get('Id') or name)}/json"
+            try:
+                response = await self._http.get(url)
+            except _TRANSPORT_ERRORS as error:
+                raise self._unavailable(error) from error
+            compat = (self._checked(response).json().get("Config") or {}).get("Entrypoint")
+            if isinstance(compat, list) and " ".join(compat) == config["Entrypoint"]:
+                config["Entrypoint"] = compat
+        return record
 
     async def pod_of(self, record: dict, pods: dict[str, dict] | None = None) -> dict | None:
         """The inspect record of the pod a container (given by its inspect record) is in,

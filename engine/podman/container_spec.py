@@ -1,15 +1,27 @@
 """What a person asks for when creating a container, checked before podman is called,
-and turned into a libpod SpecGenerator.  Also the reverse (settings from an inspect
-record) so that "edit" can recreate a container with changed settings.
+and turned into a libpod SpecGenerator; and the project's ONE reader of inspect data.
+
+The reader (end of this module):
+  read_container(container, image, pod_name="") -> ContainerSpec
+  read_pod(pod, infra=None) -> PodSpec
+  await read_container_spec(client, name, pod_name="") / await read_pod_spec(client, name)
+  unknown_fields(container) / unknown_pod_fields(pod) -> ["unknown field HostConfig.X", ...]
+ContainerSpec/PodSpec (engine/units/spec.py) hold every setting of `podman create` /
+`podman pod create` that inspect shows, normalised for comparison.  Entrypoint and
+command come from Config.Entrypoint/Config.Cmd, never from Path/Args.  The edit
+form's settings_from_inspect() reads through read_container() too.
 
 Validation collects every problem by field, so a form can show each message beside
 its field and create nothing."""
 from __future__ import annotations
 
+import json
 import math
 import re
 import shlex
 from dataclasses import dataclass, fields
+
+from engine.units.spec import ContainerSpec, PodSpec, SpecError
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*\Z")
 ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -376,72 +388,55 @@ def _join_words(words) -> str:
 
 
 def settings_from_inspect(record: dict, image_config: dict | None = None) -> ContainerSettings:
-    """The settings that recreate the inspected container (for edit).  Values the image
-    itself supplies (its CMD, ENTRYPOINT, ENV) are left out when image_config is given,
-    so a recreated container still follows its image."""
-    config = record.get("Config") or {}
-    host = record.get("HostConfig") or {}
-    image_config = image_config or {}
-    image_env = set(image_config.get("Env") or [])
-    env = [e for e in config.get("Env") or [] if e not in image_env
-           and not e.startswith(("PATH=", "container=", "HOSTNAME=", "HOME=", "TERM="))]
+    """The settings that recreate the inspected container (for edit), read by
+    read_container() like everything else.  Values the image itself supplies (its
+    CMD, ENTRYPOINT, ENV) are left out when image_config is given, so a recreated
+    container still follows its image."""
+    spec = read_container(record, {"Config": image_config or {}})
+    entrypoint = list(spec.entrypoint or [])
+    command = list(spec.command or [])
     ports = []
-    for container_port, bindings in (host.get("PortBindings") or {}).items():
-        number, _, proto = container_port.partition("/")
-        for binding in bindings or []:
-            ip = binding.get("HostIp") or ""
-            prefix = f"{ip}:" if ip and ip not in ("0.0.0.0", "::") else ""
-            ports.append(f"{prefix}{binding.get('HostPort') or ''}:{number}/{proto or 'tcp'}".replace("::", ":"))
-    volumes = []
-    for mount in record.get("Mounts") or []:
-        source = mount.get("Name") if mount.get("Type") == "volume" else mount.get("Source")
-        option = "" if mount.get("RW", True) else ":ro"
-        volumes.append(f"{source}:{mount.get('Destination')}{option}")
-    restart = host.get("RestartPolicy") or {}
-    policy = restart.get("Name") or "no"
-    memory = host.get("Memory") or 0
-    quota, period = host.get("CpuQuota") or 0, host.get("CpuPeriod") or CPU_PERIOD
-    health = config.get("Healthcheck") or {}
-    test = health.get("Test") or []
-    image_cmd = image_config.get("Cmd") or []
-    image_entrypoint = image_config.get("Entrypoint") or []
-    labels = {k: v for k, v in (config.get("Labels") or {}).items() if k not in (image_config.get("Labels") or {})}
-    network = ""
-    mode = host.get("NetworkMode") or ""
-    if mode in ("host", "none"):
-        network = mode
-    elif mode and mode not in ("bridge", "default", "slirp4netns", "private") and not mode.startswith("container:"):
-        network = mode
-    command = config.get("Cmd") or []
-    entrypoint = config.get("Entrypoint") or []
-    if isinstance(entrypoint, str):
-        entrypoint = [entrypoint]
+    for value in spec.publish:
+        ip, host_port, container = value.rsplit(":", 2) if value.count(":") >= 2 else ("", *value.rpartition(":")[::2])
+        number, _, proto = container.partition("/")
+        prefix = f"{ip}:" if ip and ip not in ("0.0.0.0", "::") else ""
+        ports.append(f"{prefix}{host_port}:{number}/{proto or 'tcp'}")
+    network = spec.network if spec.network in ("host", "none") else (
+        spec.networks[0].partition(":")[0] if len(spec.networks) == 1 else "")
 
-    def nanos(value) -> str:
+    def nanos(value: int) -> str:
         if not value:
             return ""
-        millis = int(value) // 1_000_000
+        millis = value // 1_000_000
         return f"{millis // 1000}s" if millis % 1000 == 0 else f"{millis}ms"
 
+    runs = (record.get("Config") or {}).get("SystemdMode")
+    test_cmd = spec.health_cmd
+    if test_cmd.startswith("["):
+        test_cmd = _join_words(json.loads(test_cmd))
     return ContainerSettings(
-        image=config.get("Image") or record.get("ImageName") or "",
-        name=(record.get("Name") or "").lstrip("/"),
-        command="" if command == image_cmd else _join_words(command),
-        entrypoint="" if entrypoint == image_entrypoint else _join_words(entrypoint),
-        env="\n".join(env), ports="\n".join(ports), volumes="\n".join(volumes),
-        labels="\n".join(f"{k}={v}" for k, v in sorted(labels.items())),
-        restart_policy=policy if policy in RESTART_POLICIES else "no",
-        restart_tries=str(restart.get("MaximumRetryCount")) if policy == "on-failure" and restart.get("MaximumRetryCount") else "",
-        memory=_size_text(memory) if memory else "",
-        cpus=f"{quota / period:g}" if quota > 0 else "",
-        health_cmd=test[1] if len(test) > 1 and test[0] == "CMD-SHELL" else _join_words(test[1:]) if test[:1] == ["CMD"] else "",
-        health_interval=nanos(health.get("Interval")), health_timeout=nanos(health.get("Timeout")),
-        health_retries=str(health.get("Retries") or "") if test else "",
-        health_start_period=nanos(health.get("StartPeriod")),
-        log_driver=(host.get("LogConfig") or {}).get("Type") or DEFAULT_LOG_DRIVER,
-        network=network, user=config.get("User") or "", workdir=config.get("WorkingDir") if config.get("WorkingDir") not in ("", "/") else "",
-        systemd=_systemd_mode(bool(config.get("SystemdMode")), list(entrypoint) + list(command)),
-        sdnotify=config.get("sdNotifyMode") or config.get("SdNotifyMode") or "container",
+        image=spec.image,
+        name=spec.name.lstrip("/"),
+        command=_join_words(command) if spec.command is not None else "",
+        entrypoint=_join_words(entrypoint) if spec.entrypoint is not None else "",
+        env="\n".join(f"{k}={v}" for k, v in spec.env.items() if k not in ("PATH", "HOME", "HOSTNAME")),
+        ports="\n".join(ports),
+        volumes="\n".join(spec.volumes),
+        labels="\n".join(f"{k}={v}" for k, v in sorted(spec.labels.items())),
+        restart_policy=spec.restart_policy if spec.restart_policy in RESTART_POLICIES else "no",
+        restart_tries=str(spec.restart_retries) if spec.restart_policy == "on-failure" and spec.restart_retries else "",
+        memory=_size_text(spec.memory) if spec.memory else "",
+        cpus=f"{spec.cpu_quota / (spec.cpu_period or CPU_PERIOD):g}" if spec.cpu_quota > 0 else "",
+        health_cmd=test_cmd if spec.health_cmd != "none" else "",
+        health_interval=nanos(spec.health_interval), health_timeout=nanos(spec.health_timeout),
+        health_retries=str(spec.health_retries or "") if spec.health_cmd else "",
+        health_start_period=nanos(spec.health_start_period),
+        log_driver=spec.log_driver or DEFAULT_LOG_DRIVER,
+        network=network, user=spec.user, workdir=spec.workdir,
+        systemd=_systemd_mode(bool(runs), _words((record.get("Config") or {}).get("Entrypoint"))
+                              + list((record.get("Config") or {}).get("Cmd") or [])),
+        sdnotify=(record.get("Config") or {}).get("sdNotifyMode") or (record.get("Config") or {}).get("SdNotifyMode")
+        or "container",
         pod=record.get("Pod") or "",
         start=(record.get("State") or {}).get("Running", False),
     )
@@ -471,3 +466,518 @@ def pod_spec(name: str, ports: str = "", labels: str = "") -> dict:
     if errors:
         raise InvalidSettings(errors)
     return spec
+
+
+# -- The one reader of inspect data ------------------------------------------------
+#
+# read_container() / read_pod() turn libpod inspect records into the ContainerSpec /
+# PodSpec of engine/units/spec.py; unknown_fields() / unknown_pod_fields() name what
+# inspect shows that Podhouse does not map.  Everything that recreates a container
+# (the edit form, the unit generators, the shadow verification) goes through here.
+
+# What podman adds to every container's environment by itself.
+PODMAN_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+PODMAN_ADDED_ENV = {"container": "podman", "TERM": "xterm"}
+# Labels podman or systemd put on a container: never copied into a unit.
+RUNTIME_LABELS = {"PODMAN_SYSTEMD_UNIT"}
+# Annotations podman writes itself from flags (the flags are read where they live),
+# and those it adds when the container starts.
+PODMAN_ANNOTATION_PREFIXES = ("io.podman.annotations.", "io.kubernetes.cri-o.")
+PODMAN_RUNTIME_ANNOTATIONS = {"io.container.manager", "org.opencontainers.image.stopSignal"}
+# Mount and tmpfs options podman adds by itself.
+BIND_DEFAULT_OPTIONS = {"rbind"}
+VOLUME_DEFAULT_OPTIONS = {"nosuid", "nodev", "rbind"}
+TMPFS_DEFAULT_OPTIONS = {"rw", "rprivate", "nosuid", "nodev", "tmpcopyup"}
+# --read-only mounts these tmpfs unless --read-only-tmpfs=false.
+READ_ONLY_TMPFS = ("/run", "/tmp", "/var/tmp")
+DEFAULT_STOP_SIGNAL = 15
+DEFAULT_STOP_TIMEOUT = 10
+DEFAULT_SHM_SIZE = 65536000           # podman's 64m
+DEFAULT_PIDS_LIMIT = 2048             # containers.conf's pids_limit
+DEFAULT_UMASK = "0022"
+DEFAULT_INFRA_IMAGE_PREFIX = "localhost/podman-pause:"  # the pause image podman builds itself
+DEFAULT_INFRA_COMMAND = ("/catatonit", "-P")
+DEFAULT_POD_SHARE = ("ipc", "net", "uts")
+DEFAULT_POD_CGROUP_PARENT = "/libpod_parent"
+# Network modes podman picks when none is asked for.
+DEFAULT_NETWORK_MODES = {"", "default", "bridge", "private"}
+DEFAULT_NETWORK = "podman"
+# Settings podman 4.3's inspect does not show: read from the stored create command
+# (CLI-created containers only).  flag -> spec field
+CREATE_COMMAND_ONLY = {"--sysctl": "sysctls", "--ip": "networks", "--ip6": "networks",
+                       "--mac-address": "networks", "--pull": "pull", "--ipc": "ipc", "--userns": "userns",
+                       "--secret": "secrets", "--unsetenv": "unsetenv"}
+
+
+def _split_env(entries) -> dict[str, str]:
+    env = {}
+    for entry in entries or []:
+        key, _, value = entry.partition("=")
+        env[key] = value
+    return env
+
+
+def _podman_home(value: str, user: str) -> bool:
+    """podman sets HOME at first start from the user's passwd entry (or "/"): a
+    container that has run shows it although nobody asked for it."""
+    return value == "/" or (value == "/root" and user.partition(":")[0] in ("", "root", "0"))
+
+
+def _words(value) -> list[str]:
+    """Config.Entrypoint: a list (podman 5, or the client's compat fix) or, in libpod
+    4.x, one space-joined string (PodmanClient.inspect_container replaces an ambiguous
+    one by the compat API's list)."""
+    if isinstance(value, list):
+        return list(value)
+    return value.split(" ") if value else []
+
+
+def _create_flags(container: dict) -> dict[str, list[str]]:
+    """Values of the CREATE_COMMAND_ONLY flags in the stored create command, up to the
+    image (words after it are the container's command)."""
+    words = list((container.get("Config") or {}).get("CreateCommand") or [])
+    command = list((container.get("Config") or {}).get("Cmd") or [])
+    if command and words[len(words) - len(command):] == command:
+        words = words[:len(words) - len(command)]
+    words = words[:-1]  # the image
+    found: dict[str, list[str]] = {}
+    i = 0
+    while i < len(words):
+        word = words[i]
+        flag, eq, value = word.partition("=")
+        if flag in CREATE_COMMAND_ONLY or flag in ("--network", "--net"):
+            if not eq and i + 1 < len(words):
+                value, i = words[i + 1], i + 1
+            found.setdefault("--network" if flag == "--net" else flag, []).append(value)
+        i += 1
+    return found
+
+
+def _sorted(values) -> tuple[str, ...]:
+    return tuple(sorted(values or []))
+
+
+def _ports(port_bindings: dict | None) -> tuple[str, ...]:
+    values = []
+    for port, bindings in (port_bindings or {}).items():
+        for binding in bindings or []:
+            host_ip, host_port = binding.get("HostIp") or "", binding.get("HostPort") or ""
+            values.append(f"{host_ip}:{host_port}:{port}" if host_ip else (f"{host_port}:{port}" if host_port else port))
+    return tuple(sorted(values))
+
+
+def _namespace(mode: str, default: str, in_pod: bool) -> str:
+    if not mode or mode == default or (in_pod and mode.startswith("container:")):
+        return ""
+    return mode
+
+
+def _networks(container: dict, flags: dict[str, list[str]]) -> tuple[str, ...]:
+    """Named networks with their aliases, and static addresses from the create
+    command: NAME[:alias=A,...,ip=I,mac=M] in podman's own --network syntax."""
+    short_id = (container.get("Id") or "")[:12]
+    attached = ((container.get("NetworkSettings") or {}).get("Networks") or {})
+    options: dict[str, list[str]] = {}
+    for name, network in attached.items():
+        options[name] = [f"alias={a}" for a in sorted(network.get("Aliases") or []) if a != short_id]
+    for value in flags.get("--network", []):  # NAME:ip=...,mac=... as typed
+        name, _, opts = value.partition(":")
+        for opt in opts.split(",") if opts else []:
+            if opt.startswith(("ip=", "ip6=", "mac=")) and name in options:
+                options[name].append(opt)
+    if len(options) == 1:  # --ip/--mac-address apply to the only network
+        only = next(iter(options))
+        for flag, key in (("--ip", "ip"), ("--ip6", "ip6"), ("--mac-address", "mac")):
+            options[only] += [f"{key}={value}" for value in flags.get(flag, [])]
+    if set(options) == {DEFAULT_NETWORK} and not options[DEFAULT_NETWORK]:
+        return ()
+    return tuple(sorted(f"{name}:{','.join(sorted(set(opts)))}" if opts else name
+                        for name, opts in options.items()))
+
+
+def _mounts(container: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(--volume values for bind and named volumes, --mount values for the rest)."""
+    volumes, mounts = [], []
+    own = container.get("StaticDir") or ""
+    for mount in container.get("Mounts") or []:
+        kind, source, dest = mount.get("Type"), mount.get("Source") or "", mount.get("Destination") or ""
+        if kind == "bind" and own and source.startswith(own + "/"):
+            continue  # podman's own mount of an image mount or overlay, shown while running
+        options = list(mount.get("Options") or [])
+        if kind == "bind" and not source.startswith("/"):  # devpts shows as a bind of "devpts"
+            mounts.append(",".join([f"type={source}", f"destination={dest}", *options]))
+            continue
+        if kind == "image":
+            mounts.append(f"type=image,source={source},destination={dest}" + (",rw=true" if mount.get("RW") else ""))
+            continue
+        if kind not in ("bind", "volume"):
+            mounts.append(",".join([f"type={kind}", f"source={source}", f"destination={dest}", *options]))
+            continue
+        if kind == "volume":
+            source = mount.get("Name") or source
+        defaults = BIND_DEFAULT_OPTIONS if kind == "bind" else VOLUME_DEFAULT_OPTIONS
+        flags = [] if mount.get("RW", True) else ["ro"]
+        flags += [o for o in options if o not in defaults]
+        if mount.get("Mode"):
+            flags.append(mount["Mode"])
+        if mount.get("Propagation") not in ("", "rprivate", None):
+            flags.append(mount["Propagation"])
+        volumes.append(f"{source}:{dest}" + (":" + ",".join(flags) if flags else ""))
+    return tuple(sorted(volumes)), tuple(sorted(mounts))
+
+
+def _health_command(test: list[str]) -> str:
+    if test[0] == "CMD-SHELL":
+        return " ".join(test[1:])
+    if test[0] == "CMD":
+        return json.dumps(test[1:])
+    if test[0] == "NONE":
+        return "none"
+    return json.dumps(test)
+
+
+def _ulimit(entry: dict) -> str:
+    name = (entry.get("Name") or "").lower().removeprefix("rlimit_")
+    return f"{name}={entry.get('Soft')}:{entry.get('Hard')}"
+
+
+def read_container(container: dict, image: dict, pod_name: str = "") -> ContainerSpec:
+    """The spec of `container` (libpod inspect) against its `image` (libpod inspect);
+    `pod_name` for a pod member (it shares the pod's network, ports, hostname and
+    namespaces, which the PodSpec carries)."""
+    config = container.get("Config") or {}
+    host = container.get("HostConfig") or {}
+    image_config = image.get("Config") or {}
+    name = container.get("Name") or ""
+    image_ref = container.get("ImageName") or config.get("Image") or container.get("Image") or ""
+    if not name or not image_ref:
+        raise SpecError("the inspect data has no container name or image")
+    in_pod = bool(pod_name)
+    labels = config.get("Labels") or {}
+    flags = _create_flags(container)
+    spec = ContainerSpec(name=name, image=image_ref, pod=pod_name,
+                         created_by_systemd=labels.get("PODMAN_SYSTEMD_UNIT", ""))
+
+    # Entrypoint and command from Config (never Path/Args, which carry --init's
+    # wrapper and, in podman 4.x, argv[0] twice), only where they differ from the
+    # image's.  Setting an entrypoint makes podman drop the image's command.
+    entrypoint, command = _words(config.get("Entrypoint")), list(config.get("Cmd") or [])
+    if entrypoint != list(image_config.get("Entrypoint") or []):
+        spec.entrypoint, spec.command = tuple(entrypoint), tuple(command)
+    elif command != list(image_config.get("Cmd") or []):
+        spec.command = tuple(command)
+    if config.get("SystemdMode") and not runs_init(entrypoint + command):
+        spec.systemd = "always"
+    elif not config.get("SystemdMode") and runs_init(entrypoint + command):
+        spec.systemd = "false"
+
+    image_env = _split_env(image_config.get("Env"))
+    for key, value in _split_env(config.get("Env")).items():
+        if image_env.get(key) == value or PODMAN_ADDED_ENV.get(key) == value:
+            continue
+        if key == "PATH" and value == PODMAN_DEFAULT_PATH and "PATH" not in image_env:
+            continue
+        if key == "HOSTNAME" and (value == config.get("Hostname") or host.get("UTSMode") == "host"):
+            continue  # podman's, from the hostname (the host's one with --uts host)
+        if key == "container_uuid" and config.get("SystemdMode"):
+            continue  # podman's, for systemd in the container
+        if key == "HOME" and "HOME" not in image_env and _podman_home(value, config.get("User") or ""):
+            continue
+        spec.env[key] = value
+    container_env = _split_env(config.get("Env"))
+    # podman 4.3 keeps an --unsetenv variable of the image in Config.Env (it is taken
+    # away when the process starts): the create command says which were
+    spec.unsetenv = tuple(sorted({k for k in image_env if k not in container_env} | set(flags.get("--unsetenv", []))))
+    image_labels = image_config.get("Labels") or {}
+    spec.labels = {k: v for k, v in sorted(labels.items()) if k not in RUNTIME_LABELS and image_labels.get(k) != v}
+    spec.annotations = {k: v for k, v in sorted((config.get("Annotations") or {}).items())
+                        if not k.startswith(PODMAN_ANNOTATION_PREFIXES) and k not in PODMAN_RUNTIME_ANNOTATIONS}
+    user = config.get("User") or ""
+    spec.user = user if user != (image_config.get("User") or "") else ""
+    workdir = config.get("WorkingDir") or ""
+    spec.workdir = workdir if workdir and workdir != (image_config.get("WorkingDir") or "/") else ""
+    spec.group_add = _sorted(host.get("GroupAdd"))
+    spec.init = bool(host.get("Init"))
+    spec.tty = bool(config.get("Tty"))
+    spec.interactive = bool(config.get("OpenStdin"))
+    spec.timezone = config.get("Timezone") or ""
+    spec.umask = "" if config.get("Umask") in (None, "", DEFAULT_UMASK) else config["Umask"]
+    if config.get("StopSignal") not in (None, 0, DEFAULT_STOP_SIGNAL):
+        spec.stop_signal = int(config["StopSignal"])
+    if config.get("StopTimeout") not in (None, DEFAULT_STOP_TIMEOUT):
+        spec.stop_timeout = int(config["StopTimeout"])
+    pull = (flags.get("--pull") or [""])[-1]
+    spec.pull = "" if pull == "missing" else pull
+
+    # A member of a pod with an infra container shares the pod's network (ports,
+    # hosts, DNS) and usually its UTS namespace: those belong to the PodSpec.
+    shares_network = in_pod and (host.get("NetworkMode") or "").startswith("container:")
+    shares_uts = in_pod and (host.get("UTSMode") or "").startswith("container:")
+    if not shares_network:
+        mode = host.get("NetworkMode") or ""
+        spec.network = "" if mode in DEFAULT_NETWORK_MODES else mode
+        if not spec.network:
+            spec.networks = _networks(container, flags)
+        spec.publish = _ports(host.get("PortBindings"))
+        spec.add_hosts = tuple(host.get("ExtraHosts") or ())
+        spec.dns = tuple(host.get("Dns") or ())
+        spec.dns_search = tuple(host.get("DnsSearch") or ())
+        spec.dns_options = tuple(host.get("DnsOptions") or ())
+    if not shares_uts:
+        hostname = config.get("Hostname") or ""
+        if hostname and hostname != (container.get("Id") or "")[:12] and host.get("UTSMode") != "host" \
+                and spec.network != "host":
+            spec.hostname = hostname
+        spec.uts = _namespace(host.get("UTSMode") or "", "private", in_pod)
+
+    spec.volumes, spec.mounts = _mounts(container)
+    tmpfs = {}
+    for path, raw in sorted((host.get("Tmpfs") or {}).items()):
+        tmpfs[path] = ",".join(o for o in raw.split(",") if o and o not in TMPFS_DEFAULT_OPTIONS)
+    spec.read_only = bool(host.get("ReadonlyRootfs"))
+    if spec.read_only:
+        spec.read_only_tmpfs = all(tmpfs.get(path) == "" for path in READ_ONLY_TMPFS)
+        if spec.read_only_tmpfs:
+            tmpfs = {p: o for p, o in tmpfs.items() if p not in READ_ONLY_TMPFS}
+    spec.tmpfs = tmpfs
+    secrets = []
+    for secret in config.get("Secrets") or []:
+        value = secret.get("Name") or ""
+        if secret.get("UID"):
+            value += f",uid={secret['UID']}"
+        if secret.get("GID"):
+            value += f",gid={secret['GID']}"
+        if secret.get("Mode") not in (None, 0, 0o444):
+            value += f",mode=0{secret['Mode']:o}"
+        secrets.append(value)
+    # inspect 4.3 shows no secret's type or target: the create command, where there is one, has all
+    spec.secrets = _sorted(flags["--secret"] if "--secret" in flags else secrets)
+    if host.get("ShmSize") not in (None, 0, DEFAULT_SHM_SIZE):
+        spec.shm_size = int(host["ShmSize"])
+
+    spec.privileged = bool(host.get("Privileged"))
+    if not spec.privileged:  # privileged means every capability and every host device
+        spec.cap_add = _sorted(host.get("CapAdd"))
+        spec.cap_drop = _sorted(host.get("CapDrop"))
+        devices = []
+        for device in host.get("Devices") or []:
+            value = device.get("PathOnHost") or ""
+            inside = device.get("PathInContainer") or value
+            perms = device.get("CgroupPermissions") or ""
+            if inside != value or perms:
+                value += f":{inside}"
+            if perms:
+                value += f":{perms}"
+            devices.append(value)
+        spec.devices = _sorted(devices)
+    spec.security_opt = _sorted(host.get("SecurityOpt"))
+    sysctls = dict(host.get("Sysctls") or {})
+    for entry in flags.get("--sysctl", []):
+        key, _, value = entry.partition("=")
+        sysctls.setdefault(key, value)
+    spec.sysctls = dict(sorted(sysctls.items()))
+    spec.ulimits = _sorted(_ulimit(u) for u in host.get("Ulimits") or [])
+
+    spec.pid = _namespace(host.get("PidMode") or "", "private", in_pod)
+    # inspect 4.3 shows IpcMode "shareable" for host, none and private alike, and
+    # UsernsMode "" for host: the create command says what was asked
+    spec.ipc = _namespace((flags.get("--ipc") or [host.get("IpcMode") or ""])[-1], "shareable", in_pod)
+    spec.cgroupns = _namespace(host.get("CgroupMode") or "", "", in_pod)
+    spec.userns = _namespace((flags.get("--userns") or [host.get("UsernsMode") or ""])[-1], "", in_pod)
+
+    memory = int(host.get("Memory") or 0)
+    spec.memory = memory
+    swap = int(host.get("MemorySwap") or 0)
+    spec.memory_swap = swap if swap and swap != 2 * memory else 0
+    spec.memory_reservation = int(host.get("MemoryReservation") or 0)
+    if host.get("MemorySwappiness") not in (None, 0, -1):
+        spec.memory_swappiness = int(host["MemorySwappiness"])
+    spec.oom_kill_disable = bool(host.get("OomKillDisable"))
+    spec.oom_score_adj = int(host.get("OomScoreAdj") or 0)
+    # --cpus is stored as quota/period (NanoCpus is derived from them): written back
+    # as quota and period, the exact values return
+    if host.get("CpuQuota"):
+        spec.cpu_quota = int(host["CpuQuota"])
+        spec.cpu_period = int(host.get("CpuPeriod") or 0)
+    elif host.get("NanoCpus"):
+        spec.cpu_quota, spec.cpu_period = int(host["NanoCpus"]) * CPU_PERIOD // 1_000_000_000, CPU_PERIOD
+    spec.cpu_shares = 0 if host.get("CpuShares") in (None, 0, 1024) else int(host["CpuShares"])
+    spec.cpuset_cpus = host.get("CpusetCpus") or ""
+    spec.cpuset_mems = host.get("CpusetMems") or ""
+    spec.blkio_weight = int(host.get("BlkioWeight") or 0)
+    if host.get("PidsLimit") not in (None, DEFAULT_PIDS_LIMIT):
+        spec.pids_limit = int(host["PidsLimit"])
+    if not in_pod:  # a member's cgroup parent is its pod's
+        spec.cgroup_parent = host.get("CgroupParent") or ""
+
+    health = config.get("Healthcheck") or None
+    image_health = image_config.get("Healthcheck") or image.get("HealthCheck") or None
+    if health and health.get("Test") and health != image_health:
+        spec.health_cmd = _health_command(list(health["Test"]))
+        spec.health_interval = int(health.get("Interval") or 0)
+        spec.health_timeout = int(health.get("Timeout") or 0)
+        spec.health_retries = int(health.get("Retries") or 0)
+        spec.health_start_period = int(health.get("StartPeriod") or 0)
+    action = config.get("HealthcheckOnFailureAction") or "none"
+    spec.health_on_failure = "" if action == "none" else action
+
+    log = host.get("LogConfig") or {}
+    spec.log_driver = log.get("Type") or ""
+    opts = [f"{k}={v}" for k, v in (log.get("Config") or {}).items()]
+    if log.get("Tag"):
+        opts.append(f"tag={log['Tag']}")
+    if log.get("Size") not in (None, "", "0B", "-1B"):
+        opts.append(f"max-size={log['Size']}")
+    spec.log_opts = _sorted(opts)
+
+    policy = host.get("RestartPolicy") or {}
+    spec.restart_policy = policy.get("Name") or ""
+    spec.restart_retries = int(policy.get("MaximumRetryCount") or 0)
+    spec.unknown = tuple(unknown_fields(container))
+    if not config.get("CreateCommand"):
+        spec.unreadable = tuple(sorted(CREATE_COMMAND_ONLY))
+    return spec
+
+
+def read_pod(pod: dict, infra: dict | None = None) -> PodSpec:
+    """The spec of a pod (libpod pod inspect) and, when it has one, of its infra
+    container (libpod container inspect: infra image, command and name)."""
+    name = pod.get("Name") or ""
+    if not name:
+        raise SpecError("the pod inspect data has no name")
+    infra_id = pod.get("InfraContainerID") or ""
+    members = sorted(c["Name"] for c in pod.get("Containers") or [] if c.get("Id") != infra_id)
+    labels = pod.get("Labels") or {}
+    spec = PodSpec(name=name, members=members, created_by_systemd=labels.get("PODMAN_SYSTEMD_UNIT", ""))
+    spec.infra = bool(pod.get("CreateInfra", bool(infra_id)))
+    spec.labels = {k: v for k, v in sorted(labels.items()) if k not in RUNTIME_LABELS}
+    spec.hostname = pod.get("Hostname") or ""
+    parent = pod.get("CgroupParent") or ""
+    spec.cgroup_parent = "" if parent == DEFAULT_POD_CGROUP_PARENT else parent
+    shared = tuple(sorted(pod.get("SharedNamespaces") or ()))
+    if spec.infra and shared != DEFAULT_POD_SHARE:
+        spec.share = shared
+    config = pod.get("InfraConfig") or {}
+    if config:
+        networks = tuple(sorted(config.get("Networks") or ()))
+        spec.network = ("host",) if config.get("HostNetwork") else (() if networks in ((), (DEFAULT_NETWORK,)) else networks)
+        spec.publish = _ports(config.get("PortBindings"))
+        # podman 4.3 leaves StaticIP/StaticMAC empty: the create command has them
+        words = list(pod.get("CreateCommand") or [])
+        asked = {}
+        for i, word in enumerate(words):
+            flag, eq, value = word.partition("=")
+            if flag in ("--ip", "--mac-address"):
+                asked[flag] = value if eq else (words[i + 1] if i + 1 < len(words) else "")
+        spec.ip = config.get("StaticIP") or asked.get("--ip", "")
+        spec.mac = config.get("StaticMAC") or asked.get("--mac-address", "")
+        spec.add_hosts = tuple(config.get("HostAdd") or ())
+        spec.dns = tuple(config.get("DNSServer") or ())
+        spec.dns_search = tuple(config.get("DNSSearch") or ())
+        spec.dns_options = tuple(config.get("DNSOption") or ())
+        spec.no_hosts = bool(config.get("NoManageHosts"))
+        spec.userns = "" if config.get("userns") in (None, "", "host") else config["userns"]
+        spec.pid = "" if config.get("pid_ns") in (None, "", "private") else config["pid_ns"]
+        spec.uts = "" if config.get("uts_ns") in (None, "", "private") else config["uts_ns"]
+    if infra:
+        image = infra.get("ImageName") or ""
+        if not image.startswith(DEFAULT_INFRA_IMAGE_PREFIX):
+            spec.infra_image = image
+        command = tuple(_words((infra.get("Config") or {}).get("Entrypoint")))
+        if command and command != DEFAULT_INFRA_COMMAND:
+            spec.infra_command = command
+        infra_name = infra.get("Name") or ""
+        if infra_name not in (f"{(pod.get('Id') or '')[:12]}-infra", f"{name}-infra"):  # podman's, Quadlet's
+            spec.infra_name = infra_name
+    spec.unknown = tuple(unknown_pod_fields(pod))
+    return spec
+
+
+async def read_container_spec(client, name: str, pod_name: str = "") -> ContainerSpec:
+    """Inspect container `name` and its image through a PodmanClient; read_container()."""
+    container = await client.inspect_container(name)
+    image = await client.inspect_image(container.get("Image") or container.get("ImageName"))
+    return read_container(container, image, pod_name=pod_name)
+
+
+async def read_pod_spec(client, name: str) -> PodSpec:
+    """Inspect pod `name` and its infra container through a PodmanClient; read_pod()."""
+    pod = await client.inspect_pod(name)
+    infra = await client.inspect_container(pod["InfraContainerID"]) if pod.get("InfraContainerID") else None
+    return read_pod(pod, infra)
+
+
+# Inspect fields and what becomes of them.  A field in neither set that holds a
+# value other than its zero value is "unknown": generate refuses it unless confirmed.
+MAPPED_FIELDS = {
+    "": {"ImageName", "Pod", "Mounts", "NetworkSettings", "Name"},
+    "Config": {"Hostname", "User", "Tty", "OpenStdin", "Env", "Cmd", "Image", "WorkingDir", "Entrypoint",
+               "Labels", "Annotations", "StopSignal", "StopTimeout", "HealthcheckOnFailureAction", "Healthcheck",
+               "Timezone", "Umask", "Secrets", "SystemdMode", "CreateCommand"},
+    "HostConfig": {"Binds", "CgroupMode", "LogConfig", "NetworkMode", "PortBindings", "RestartPolicy", "CapAdd",
+                   "CapDrop", "Dns", "DnsOptions", "DnsSearch", "ExtraHosts", "GroupAdd", "IpcMode", "OomScoreAdj",
+                   "PidMode", "Privileged", "ReadonlyRootfs", "SecurityOpt", "Tmpfs", "UTSMode",
+                   "UsernsMode", "ShmSize", "CpuShares", "Memory", "NanoCpus", "CgroupParent", "BlkioWeight",
+                   "CpuPeriod", "CpuQuota", "CpusetCpus", "CpusetMems", "Devices", "MemoryReservation", "MemorySwap",
+                   "MemorySwappiness", "OomKillDisable", "Init", "PidsLimit", "Ulimits", "Sysctls"},
+}
+# field -> why it is not a setting to carry
+NOT_SETTINGS = {
+    "": {"Id": "identity", "Created": "state", "Path": "derived (argv with wrappers): Config is read",
+         "Args": "derived (argv with wrappers): Config is read", "State": "state", "Image": "the image's id",
+         "ImageDigest": "the image's digest", "ResolvConfPath": "runtime path", "HostnamePath": "runtime path",
+         "HostsPath": "runtime path", "StaticDir": "runtime path", "OCIRuntime": "the host's runtime",
+         "ConmonPidFile": "runtime path", "PidFile": "runtime path", "RestartCount": "state",
+         "Driver": "storage driver of the host", "MountLabel": "derived from --security-opt label",
+         "ProcessLabel": "derived from --security-opt label", "AppArmorProfile": "derived from --security-opt apparmor",
+         "EffectiveCaps": "derived from --cap-add/--cap-drop", "BoundingCaps": "derived from --cap-add/--cap-drop",
+         "ExecIDs": "state", "GraphDriver": "storage of the host", "Namespace": "libpod namespace (deprecated)",
+         "IsInfra": "a pod's infra container is read with its pod", "IsService": "kube play service container",
+         "SizeRw": "state", "SizeRootFs": "state", "lockNumber": "state", "Config": "read field by field",
+         "HostConfig": "read field by field", "Dependencies": "podman's own dependencies (the pod's infra)"},
+    "Config": {"Domainname": "not settable by podman create", "AttachStdin": "attach mode of `run`",
+               "AttachStdout": "attach mode of `run`", "AttachStderr": "attach mode of `run`",
+               "StdinOnce": "attach mode of `run`", "Volumes": "the image's VOLUME list", "OnBuild": "image build",
+               "Passwd": "podman's /etc/passwd entry (default)", "sdNotifyMode": "the unit decides --sdnotify",
+               "SdNotifyMode": "the unit decides --sdnotify", "SdNotifySocket": "the unit decides --sdnotify"},
+    "HostConfig": {"CgroupManager": "the host's cgroup manager", "ContainerIDFile": "the unit's --cidfile",
+                   "AutoRemove": "the unit decides --rm", "VolumeDriver": "volumes are read from Mounts",
+                   "Cgroup": "deprecated", "Cgroups": "the unit decides --cgroups", "Links": "not supported by podman",
+                   "Runtime": "always oci", "ConsoleSize": "terminal size of `run`", "Isolation": "Windows only",
+                   "PublishAllPorts": "-P is resolved into PortBindings when the container is created"},
+}
+_ZERO_VALUES = (None, "", 0, False, [], {}, "0B", [0, 0])
+
+
+def unknown_fields(container: dict) -> list[str]:
+    """Fields of a container's inspect record holding a non-zero value that Podhouse
+    neither carries nor declares irrelevant: "unknown field HostConfig.X"."""
+    unknown = []
+    for section in ("", "Config", "HostConfig"):
+        record = container if not section else (container.get(section) or {})
+        for key, value in record.items():
+            if key in MAPPED_FIELDS[section] or key in NOT_SETTINGS[section]:
+                continue
+            if value in _ZERO_VALUES:
+                continue
+            unknown.append(f"unknown field {section + '.' if section else ''}{key}")
+    return sorted(unknown)
+
+
+POD_MAPPED_FIELDS = {"Name", "Labels", "Hostname", "CgroupParent", "SharedNamespaces", "InfraConfig", "Containers",
+                     "CreateInfra", "InfraContainerID"}
+POD_INFRA_MAPPED = {"PortBindings", "HostNetwork", "StaticIP", "StaticMAC", "DNSServer", "DNSSearch", "DNSOption",
+                    "NoManageHosts", "HostAdd", "Networks", "userns", "pid_ns", "uts_ns"}
+POD_NOT_SETTINGS = {"Id": "identity", "Created": "state", "CreateCommand": "read field by field", "State": "state",
+                    "CreateCgroup": "podman's default for a pod with a cgroup parent",
+                    "CgroupPath": "derived from the cgroup parent", "NumContainers": "state",
+                    "ExitPolicy": "the unit decides --exit-policy", "Namespace": "libpod namespace (deprecated)",
+                    "LockNumber": "state"}
+
+
+def unknown_pod_fields(pod: dict) -> list[str]:
+    unknown = [f"unknown field {key}" for key, value in pod.items()
+               if key not in POD_MAPPED_FIELDS and key not in POD_NOT_SETTINGS and value not in _ZERO_VALUES]
+    unknown += [f"unknown field InfraConfig.{key}" for key, value in (pod.get("InfraConfig") or {}).items()
+                if key not in POD_INFRA_MAPPED and value not in _ZERO_VALUES]
+    return sorted(unknown)

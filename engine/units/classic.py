@@ -1,12 +1,14 @@
 """Classic unit files in the shape of `podman generate systemd --new`: the unit runs
 `podman run --replace` itself, so the container is created fresh on each start.
 
+Every field of the spec is written as podman arguments (engine/units/arguments.py).
 A pod is a pod unit (pod create with --infra-conmon-pidfile and --pod-id-file,
-Type=forking, PIDFile=) plus one unit per member tied to it with BindsTo= and
+Type=forking, PIDFile=; a pod without infra: Type=oneshot, RemainAfterExit=) plus one unit per member tied to it with BindsTo= and
 After=; the pod unit Wants= and comes Before= its members.
 """
 from __future__ import annotations
 
+from engine.units.arguments import container_settings, pod_settings
 from engine.units.escaping import exec_line, specifier_text
 from engine.units.generated import GeneratedUnits, UnitFile, with_marker
 from engine.units.options import UnitOptions
@@ -23,7 +25,7 @@ def run_argv(spec: ContainerSpec, options: UnitOptions, pod_service: str = "") -
     if pod_service:
         fixed.append(f"--pod-id-file=%t/{pod_service}.pod-id")
     argv = [f"--name={spec.name}"]
-    for setting in spec.settings:
+    for setting in container_settings(spec):
         if options.auto_update and setting.quadlet_value.startswith("io.containers.autoupdate="):
             continue
         argv += setting.args
@@ -68,12 +70,27 @@ def for_container(spec: ContainerSpec, options: UnitOptions) -> GeneratedUnits:
 
 
 def pod_create_argv(pod: PodSpec) -> tuple[list[str], list[str]]:
-    fixed = [PODMAN, "pod", "create", "--infra-conmon-pidfile=%t/%n.pid", "--pod-id-file=%t/%n.pod-id",
-             "--exit-policy=stop", "--replace"]
+    fixed = [PODMAN, "pod", "create", *(["--infra-conmon-pidfile=%t/%n.pid"] if pod.infra else []),
+             "--pod-id-file=%t/%n.pod-id", "--exit-policy=stop", "--replace"]
     argv = [f"--name={pod.name}"]
-    for setting in pod.settings:
+    for setting in pod_settings(pod):
         argv += setting.args
     return fixed, argv
+
+
+def _pod_service_lines(pod: PodSpec, stop: int) -> list[str]:
+    """A pod with an infra container is a forking service that follows the infra's
+    conmon; one without has nothing to follow: a oneshot that stays active."""
+    stop_lines = [f"ExecStop={PODMAN} pod stop --ignore --pod-id-file=%t/%n.pod-id -t {stop}",
+                  f"ExecStopPost=-{PODMAN} pod rm --ignore -f --pod-id-file=%t/%n.pod-id"]
+    if pod.infra:
+        return ["ExecStartPre=/bin/rm -f %t/%n.pid %t/%n.pod-id",
+                f"ExecStartPre={command_line(pod_create_argv(pod))}",
+                f"ExecStart={PODMAN} pod start --pod-id-file=%t/%n.pod-id",
+                *stop_lines, "PIDFile=%t/%n.pid", "Type=forking"]
+    return ["ExecStartPre=/bin/rm -f %t/%n.pod-id",
+            f"ExecStart={command_line(pod_create_argv(pod))}",
+            *stop_lines, "Type=oneshot", "RemainAfterExit=yes"]
 
 
 def for_pod(pod: PodSpec, members: list[ContainerSpec], options: UnitOptions) -> GeneratedUnits:
@@ -87,12 +104,7 @@ def for_pod(pod: PodSpec, members: list[ContainerSpec], options: UnitOptions) ->
              *[f"Wants={s}" for s in member_services], *[f"Before={s}" for s in member_services],
              *options.unit_lines(),
              "", "[Service]", "Environment=PODMAN_SYSTEMD_UNIT=%n", *options.service_lines(),
-             "ExecStartPre=/bin/rm -f %t/%n.pid %t/%n.pod-id",
-             f"ExecStartPre={command_line(pod_create_argv(pod))}",
-             f"ExecStart={PODMAN} pod start --pod-id-file=%t/%n.pod-id",
-             f"ExecStop={PODMAN} pod stop --ignore --pod-id-file=%t/%n.pod-id -t {stop}",
-             f"ExecStopPost=-{PODMAN} pod rm --ignore -f --pod-id-file=%t/%n.pod-id",
-             "PIDFile=%t/%n.pid", "Type=forking", *options.install_lines()]
+             *_pod_service_lines(pod, stop), *options.install_lines()]
     files = [UnitFile("unit", pod_service, with_marker("\n".join(lines) + "\n", f"pod {pod.name}", pod_service))]
     for member, service in zip(members, member_services):
         files.append(UnitFile("unit", service, container_text(member, options.for_member(member.name), pod_service)))

@@ -2,20 +2,24 @@
 its members.  The generator (podman >= 4.4, or the one the host stack provides)
 turns them into NAME.service / NAME-pod.service on daemon-reload.
 
-Quadlet here is newer (5.x) than the podman that runs the containers (4.3), so only
-keys whose podman flags 4.3 accepts are used; anything else goes through
-PodmanArgs=.  Keys that take the raw rest of the line get only plain values;
-others go through PodmanArgs= as one escaped word each.
+Every field of the spec is written (engine/units/arguments.py says how): as its
+Quadlet key where Quadlet has one, else as PodmanArgs=.  Quadlet here is newer (5.4)
+than the podman that runs the containers (4.3), so only keys whose podman flags 4.3
+accepts are used.  Keys that take the raw rest of the line get only plain values;
+others go through PodmanArgs= as one escaped word each (carried_by_key() is the
+rule, and arguments.uncarried() names what it sends to PodmanArgs=).  A pod without
+an infra container is refused: Quadlet's pod service follows the infra's conmon.
 """
 from __future__ import annotations
 
 import json
 import re
 
+from engine.units.arguments import Setting, container_settings, pod_settings
 from engine.units.escaping import exec_line, exec_word, quadlet_obstacles, specifier_text
 from engine.units.generated import GeneratedUnits, UnitFile, with_marker
 from engine.units.options import UnitOptions
-from engine.units.spec import ContainerSpec, PodSpec, Setting
+from engine.units.spec import ContainerSpec, PodSpec
 
 # A value Quadlet copies verbatim and systemd then reads back verbatim.
 _PLAIN = re.compile(r"[A-Za-z0-9_@+=:,./-]+")
@@ -34,12 +38,19 @@ def pod_service_name(unit_name: str) -> str:
     return f"{unit_name}-pod.service"
 
 
-def _setting_lines(settings: list[Setting]) -> list[str]:
+def carried_by_key(setting: Setting, pod: bool = False) -> bool:
+    """Whether the setting is written as its own Quadlet key (else PodmanArgs=)."""
+    if not setting.quadlet_key:
+        return False
+    return setting.quadlet_words or bool(_PLAIN.fullmatch(setting.quadlet_value))
+
+
+def _setting_lines(settings: list[Setting], pod: bool = False) -> list[str]:
     lines, podman_args = [], []
     for setting in settings:
-        if setting.quadlet_key and setting.quadlet_words:
+        if carried_by_key(setting, pod) and setting.quadlet_words:
             lines.append(f"{setting.quadlet_key}={exec_word(setting.quadlet_value)}")
-        elif setting.quadlet_key and _PLAIN.fullmatch(setting.quadlet_value):
+        elif carried_by_key(setting, pod):
             lines.append(f"{setting.quadlet_key}={setting.quadlet_value}")
         else:
             podman_args.append(exec_line(list(setting.args)))
@@ -57,7 +68,7 @@ def container_text(spec: ContainerSpec, options: UnitOptions, pod_unit: str = ""
     obstacles = quadlet_obstacles(spec.command or [])
     if obstacles:
         raise QuadletUnsupported(f"the command of {spec.name} has " + " and ".join(obstacles))
-    settings = list(spec.settings)
+    settings = container_settings(spec)
     if options.auto_update:
         settings = [s for s in settings if not s.quadlet_value.startswith("io.containers.autoupdate=")]
     lines = ["[Unit]", f"Description={specifier_text(f'Podman container {spec.name}')}",
@@ -70,6 +81,8 @@ def container_text(spec: ContainerSpec, options: UnitOptions, pod_unit: str = ""
     if options.auto_update:
         lines.append(f"AutoUpdate={options.auto_update}")
     lines += _setting_lines(settings)
+    if spec.cgroup_parent:  # Quadlet's default --cgroups=split refuses a cgroup parent
+        lines.append("CgroupsMode=no-conmon")
     if spec.entrypoint is not None:
         lines.append(f"PodmanArgs={exec_word(entrypoint_argument(spec.entrypoint))}")
     if spec.command:
@@ -92,10 +105,12 @@ def for_container(spec: ContainerSpec, options: UnitOptions) -> GeneratedUnits:
 
 
 def for_pod(pod: PodSpec, members: list[ContainerSpec], options: UnitOptions) -> GeneratedUnits:
+    if not pod.infra:
+        raise QuadletUnsupported(f"pod {pod.name} has no infra container, and Quadlet's pod service "
+                                 "follows the infra container's conmon")
     lines = ["[Unit]", f"Description={specifier_text(f'Podman pod {pod.name}')}", *options.unit_lines(),
              "", "[Pod]", f"PodName={pod.name}"]
-    lines += _setting_lines([s for s in pod.settings if s.quadlet_key == "PublishPort"])
-    lines += [f"PodmanArgs={exec_line(list(s.args))}" for s in pod.settings if s.quadlet_key != "PublishPort"]
+    lines += _setting_lines(pod_settings(pod), pod=True)
     lines += ["", "[Service]", "ExecStartPre=-/bin/rm -f %t/%N.pid %t/%N.pod-id",
               *options.service_lines(), *options.install_lines()]
     files = [UnitFile("quadlet", f"{options.unit_name}.pod",

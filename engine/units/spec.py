@@ -1,287 +1,199 @@
-"""What a container (or pod) is, read from podman's inspect data alone.
+"""What a container or pod is: every setting `podman create` / `podman pod create`
+can give it and inspect shows, as one field each, normalised so that two containers
+made from the same arguments have equal specs.
 
-Containers created through the REST API have no stored create command, so Podhouse
-rebuilds the `podman run` arguments from the inspect data of the container and of
-its image: each field is kept only where it differs from what podman would do by
-itself with that image, so that the container systemd starts is the same container.
+The one reader of inspect data that fills these is engine/podman/container_spec.py
+(`read_container`, `read_pod`); the generators (engine/units/arguments.py, quadlet.py,
+classic.py) write every field back as podman arguments or Quadlet keys.
 
-Each field becomes one Setting: the podman arguments (for classic units and for
-Quadlet's PodmanArgs=) and, where Quadlet has a key for it, that key.
+Comparing two specs (the original and a shadow made from a unit's arguments):
+iterate `compared_fields(ContainerSpec)` (or PodSpec), or call `differences(a, b)`.
+Each field's metadata holds:
+  label    -- what a person recognises: the podman flag ("--cap-add") or "image"/"command"
+  compare  -- False for identity and for what the unit itself decides (name, pod,
+              restart policy, the PODMAN_SYSTEMD_UNIT label) and for `unknown` (the
+              inspect fields Podhouse does not map): not part of a comparison
+Values are normalised: lists whose order does not matter are sorted tuples, sizes in
+bytes, durations in nanoseconds, signals as numbers, and a field equal to podman's own
+default holds the dataclass default ("" / None / () / {} / False).
 """
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-
-# What podman adds to every container's environment by itself.
-PODMAN_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-PODMAN_ADDED_ENV = {"container": "podman", "TERM": "xterm"}
-# Labels podman or systemd put on a container: never copied into a unit.
-RUNTIME_LABELS = {"PODMAN_SYSTEMD_UNIT"}
-# Mount and tmpfs options podman adds by itself.
-BIND_DEFAULT_OPTIONS = {"rbind"}
-VOLUME_DEFAULT_OPTIONS = {"nosuid", "nodev", "rbind"}
-TMPFS_DEFAULT_OPTIONS = {"rprivate", "nosuid", "nodev", "tmpcopyup"}
-DEFAULT_STOP_SIGNAL = 15
-DEFAULT_STOP_TIMEOUT = 10
-# Networks podman picks when none is asked for.
-DEFAULT_NETWORK_MODES = {"", "default", "bridge", "slirp4netns", "private"}
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any
 
 
 class SpecError(ValueError):
     """The inspect data cannot be turned into a unit (a clear message for the page)."""
 
 
-@dataclass(frozen=True)
-class Setting:
-    """One field of the container as podman arguments, plus Quadlet's key for it.
-
-    `quadlet_words` is True for Quadlet keys that split their value into words
-    (Environment=, Label=): the value is written escaped as one word.  Other keys
-    take the raw rest of the line, so they are used only for plain values."""
-
-    args: tuple[str, ...]
-    quadlet_key: str = ""
-    quadlet_value: str = ""
-    quadlet_words: bool = False
+def setting(label: str, default: Any = None, *, factory=None, compare: bool = True):
+    metadata = {"label": label, "compare": compare}
+    if factory is not None:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass
 class ContainerSpec:
-    name: str
-    image: str
-    entrypoint: list[str] | None = None  # None: the image's
-    command: list[str] | None = None     # None: the image's
-    settings: list[Setting] = field(default_factory=list)
-    pod: str = ""                        # pod name when the container is a member
-    restart_policy: str = ""             # podman's policy; systemd takes it over
-    restart_retries: int = 0
-    created_by_systemd: str = ""         # PODMAN_SYSTEMD_UNIT label: the unit that runs it
-    health_check: bool = False
+    # identity and what the unit decides: not compared
+    name: str = setting("--name", "", compare=False)
+    pod: str = setting("--pod", "", compare=False)
+    restart_policy: str = setting("--restart", "", compare=False)   # systemd takes it over
+    restart_retries: int = setting("--restart (retries)", 0, compare=False)
+    created_by_systemd: str = setting("PODMAN_SYSTEMD_UNIT", "", compare=False)
+    unknown: tuple[str, ...] = setting("unknown inspect fields", (), compare=False)  # "unknown field HostConfig.X"
+    # flags inspect does not show, unreadable without a stored create command (API-created)
+    unreadable: tuple[str, ...] = setting("settings inspect does not show", (), compare=False)
+
+    image: str = setting("image", "")
+    entrypoint: tuple[str, ...] | None = setting("--entrypoint")    # None: the image's
+    command: tuple[str, ...] | None = setting("command")            # None: the image's
+    env: dict[str, str] = setting("--env", factory=dict)
+    unsetenv: tuple[str, ...] = setting("--unsetenv", ())            # the image's variables taken away
+    labels: dict[str, str] = setting("--label", factory=dict)
+    annotations: dict[str, str] = setting("--annotation", factory=dict)
+    user: str = setting("--user", "")
+    workdir: str = setting("--workdir", "")
+    group_add: tuple[str, ...] = setting("--group-add", ())
+    systemd: str = setting("--systemd", "")                         # "", "always" or "false"
+    init: bool = setting("--init", False)
+    tty: bool = setting("--tty", False)
+    interactive: bool = setting("--interactive", False)
+    timezone: str = setting("--tz", "")
+    umask: str = setting("--umask", "")
+    stop_signal: int | None = setting("--stop-signal")
+    stop_timeout: int | None = setting("--stop-timeout")
+    pull: str = setting("--pull", "")
+
+    # network
+    network: str = setting("--network", "")                         # a mode: host, none, container:X, ns:P, slirp4netns
+    networks: tuple[str, ...] = setting("--network (named)", ())    # "NAME[:alias=A,ip=I,mac=M]"
+    publish: tuple[str, ...] = setting("--publish", ())
+    hostname: str = setting("--hostname", "")
+    add_hosts: tuple[str, ...] = setting("--add-host", ())
+    dns: tuple[str, ...] = setting("--dns", ())
+    dns_search: tuple[str, ...] = setting("--dns-search", ())
+    dns_options: tuple[str, ...] = setting("--dns-option", ())
+
+    # storage
+    volumes: tuple[str, ...] = setting("--volume", ())              # SOURCE:DEST[:OPTIONS]
+    mounts: tuple[str, ...] = setting("--mount", ())                # type=image / devpts / ...
+    tmpfs: dict[str, str] = setting("--tmpfs", factory=dict)        # path -> options
+    read_only: bool = setting("--read-only", False)
+    read_only_tmpfs: bool = setting("--read-only-tmpfs", True)
+    secrets: tuple[str, ...] = setting("--secret", ())
+    shm_size: int | None = setting("--shm-size")                    # bytes
+
+    # security
+    privileged: bool = setting("--privileged", False)
+    cap_add: tuple[str, ...] = setting("--cap-add", ())
+    cap_drop: tuple[str, ...] = setting("--cap-drop", ())
+    security_opt: tuple[str, ...] = setting("--security-opt", ())   # seccomp=, apparmor=, label=, no-new-privileges
+    devices: tuple[str, ...] = setting("--device", ())
+    sysctls: dict[str, str] = setting("--sysctl", factory=dict)
+    ulimits: tuple[str, ...] = setting("--ulimit", ())
+
+    # namespaces
+    pid: str = setting("--pid", "")
+    ipc: str = setting("--ipc", "")
+    uts: str = setting("--uts", "")
+    cgroupns: str = setting("--cgroupns", "")
+    userns: str = setting("--userns", "")
+
+    # resources
+    memory: int = setting("--memory", 0)
+    memory_swap: int = setting("--memory-swap", 0)
+    memory_reservation: int = setting("--memory-reservation", 0)
+    memory_swappiness: int | None = setting("--memory-swappiness")
+    oom_kill_disable: bool = setting("--oom-kill-disable", False)
+    oom_score_adj: int = setting("--oom-score-adj", 0)
+    cpu_quota: int = setting("--cpu-quota", 0)
+    cpu_period: int = setting("--cpu-period", 0)
+    cpu_shares: int = setting("--cpu-shares", 0)
+    cpuset_cpus: str = setting("--cpuset-cpus", "")
+    cpuset_mems: str = setting("--cpuset-mems", "")
+    blkio_weight: int = setting("--blkio-weight", 0)
+    pids_limit: int | None = setting("--pids-limit")
+    cgroup_parent: str = setting("--cgroup-parent", "")
+
+    # health
+    health_cmd: str = setting("--health-cmd", "")
+    health_interval: int = setting("--health-interval", 0)          # nanoseconds
+    health_timeout: int = setting("--health-timeout", 0)
+    health_retries: int = setting("--health-retries", 0)
+    health_start_period: int = setting("--health-start-period", 0)
+    health_on_failure: str = setting("--health-on-failure", "")
+
+    # logs
+    log_driver: str = setting("--log-driver", "")
+    log_opts: tuple[str, ...] = setting("--log-opt", ())
+
+    @property
+    def health_check(self) -> bool:
+        return bool(self.health_cmd)
 
 
 @dataclass
 class PodSpec:
-    name: str
-    members: list[str]
-    settings: list[Setting] = field(default_factory=list)
-    created_by_systemd: str = ""
+    name: str = setting("--name", "", compare=False)
+    members: list[str] = setting("members", factory=list, compare=False)
+    created_by_systemd: str = setting("PODMAN_SYSTEMD_UNIT", "", compare=False)
+    unknown: tuple[str, ...] = setting("unknown inspect fields", (), compare=False)
+
+    infra: bool = setting("--infra", True)
+    infra_image: str = setting("--infra-image", "")
+    infra_command: tuple[str, ...] | None = setting("--infra-command")
+    infra_name: str = setting("--infra-name", "")
+    share: tuple[str, ...] | None = setting("--share")              # None: podman's default
+    labels: dict[str, str] = setting("--label", factory=dict)
+    network: tuple[str, ...] = setting("--network", ())
+    publish: tuple[str, ...] = setting("--publish", ())
+    hostname: str = setting("--hostname", "")
+    ip: str = setting("--ip", "")
+    mac: str = setting("--mac-address", "")
+    add_hosts: tuple[str, ...] = setting("--add-host", ())
+    dns: tuple[str, ...] = setting("--dns", ())
+    dns_search: tuple[str, ...] = setting("--dns-search", ())
+    dns_options: tuple[str, ...] = setting("--dns-option", ())
+    no_hosts: bool = setting("--no-hosts", False)
+    userns: str = setting("--userns", "")
+    pid: str = setting("--pid", "")
+    uts: str = setting("--uts", "")
+    cgroup_parent: str = setting("--cgroup-parent", "")
 
 
-def _split_env(entries) -> dict[str, str]:
-    env = {}
-    for entry in entries or []:
-        key, _, value = entry.partition("=")
-        env[key] = value
-    return env
+def label(spec_class, name: str) -> str:
+    return next(f.metadata["label"] for f in fields(spec_class) if f.name == name)
 
 
-def _podman_home(value: str, user: str) -> bool:
-    """podman sets HOME at first start from the user's passwd entry (or "/"): a
-    container that has run shows it although nobody asked for it."""
-    return value == "/" or (value == "/root" and user.partition(":")[0] in ("", "root", "0"))
+def compared_fields(spec_class) -> list:
+    """The dataclasses.Field objects a comparison covers, in declaration order."""
+    return [f for f in fields(spec_class) if f.metadata.get("compare", True)]
 
 
-def _duration(nanoseconds: int) -> str:
-    """A Go duration podman's --health-* flags read back exactly."""
-    if nanoseconds % 1_000_000_000 == 0:
-        return f"{nanoseconds // 1_000_000_000}s"
-    if nanoseconds % 1_000_000 == 0:
-        return f"{nanoseconds // 1_000_000}ms"
-    return f"{nanoseconds}ns"
+def default_of(f) -> Any:
+    return f.default_factory() if f.default is MISSING else f.default
 
 
-def _entrypoint_and_command(container: dict) -> tuple[list[str], list[str]]:
-    """libpod 4.x reports Config.Entrypoint as one space-joined string, which loses
-    word boundaries; Path + Args is the exact argv (entrypoint + command)."""
-    config = container.get("Config") or {}
-    command = list(config.get("Cmd") or [])
-    entry = config.get("Entrypoint")
-    if isinstance(entry, list):
-        return list(entry), command
-    argv = ([container["Path"]] if container.get("Path") else []) + list(container.get("Args") or [])
-    if command and argv[len(argv) - len(command):] == command:
-        return argv[:len(argv) - len(command)], command
-    if not entry:
-        return [], command
-    return argv, []
+@dataclass(frozen=True)
+class Difference:
+    field: str
+    label: str
+    original: Any
+    other: Any
+
+    def __str__(self) -> str:
+        return f"{self.label}: {_shown(self.original)} -> {_shown(self.other)}"
 
 
-def _image_healthcheck(image: dict) -> dict | None:
-    return (image.get("Config") or {}).get("Healthcheck") or image.get("HealthCheck") or None
+def _shown(value: Any) -> str:
+    if value in (None, "", (), {}):
+        return "(default)"
+    return repr(value)
 
 
-def _flag(name: str, value: str) -> tuple[str, ...]:
-    # One word per flag: it can never be empty or a lone ';' (see escaping.quadlet_obstacles).
-    return (f"--{name}={value}",)
-
-
-def _port_settings(port_bindings: dict | None) -> list[Setting]:
-    settings = []
-    for port, bindings in sorted((port_bindings or {}).items()):
-        for binding in bindings or []:
-            host_ip, host_port = binding.get("HostIp") or "", binding.get("HostPort") or ""
-            value = f"{host_ip}:{host_port}:{port}" if host_ip else (f"{host_port}:{port}" if host_port else port)
-            settings.append(Setting(_flag("publish", value), "PublishPort", value))
-    return settings
-
-
-def container_spec(container: dict, image: dict, pod_name: str = "") -> ContainerSpec:
-    """Build the spec of `container` (libpod inspect) against its `image` (libpod inspect)."""
-    config = container.get("Config") or {}
-    host = container.get("HostConfig") or {}
-    image_config = image.get("Config") or {}
-    name = container.get("Name") or ""
-    image_ref = container.get("ImageName") or config.get("Image") or container.get("Image") or ""
-    if not name or not image_ref:
-        raise SpecError("the inspect data has no container name or image")
-    labels = config.get("Labels") or {}
-    spec = ContainerSpec(name=name, image=image_ref, pod=pod_name,
-                         created_by_systemd=labels.get("PODMAN_SYSTEMD_UNIT", ""))
-    add = spec.settings.append
-
-    # Entrypoint and command: only where they differ from the image's.  Setting an
-    # entrypoint makes podman drop the image's command, so the command goes with it.
-    entrypoint, command = _entrypoint_and_command(container)
-    image_entrypoint = list(image_config.get("Entrypoint") or [])
-    image_command = list(image_config.get("Cmd") or [])
-    if entrypoint != image_entrypoint:
-        spec.entrypoint = entrypoint
-        spec.command = command
-    elif command != image_command:
-        spec.command = command
-
-    # Environment: what differs from the image and from what podman adds itself.
-    image_env = _split_env(image_config.get("Env"))
-    for key, value in _split_env(config.get("Env")).items():
-        if image_env.get(key) == value or PODMAN_ADDED_ENV.get(key) == value:
-            continue
-        if key == "PATH" and value == PODMAN_DEFAULT_PATH and "PATH" not in image_env:
-            continue
-        if key == "HOSTNAME" and value == config.get("Hostname"):
-            continue
-        if key == "HOME" and "HOME" not in image_env and _podman_home(value, config.get("User") or ""):
-            continue
-        add(Setting(("--env", f"{key}={value}"), "Environment", f"{key}={value}", True))
-
-    image_labels = image_config.get("Labels") or {}
-    for key, value in sorted(labels.items()):
-        if key in RUNTIME_LABELS or image_labels.get(key) == value:
-            continue
-        add(Setting(("--label", f"{key}={value}"), "Label", f"{key}={value}", True))
-
-    if not pod_name:  # a pod member shares the pod's network, ports and hostname
-        spec.settings += _port_settings(host.get("PortBindings"))
-        network = host.get("NetworkMode") or ""
-        if network not in DEFAULT_NETWORK_MODES:
-            add(Setting(_flag("network", network), "Network", network))
-        hostname = config.get("Hostname") or ""
-        if hostname and hostname != (container.get("Id") or "")[:12]:
-            add(Setting(_flag("hostname", hostname), "HostName", hostname))
-
-    for mount in container.get("Mounts") or []:
-        kind = mount.get("Type")
-        if kind not in ("bind", "volume"):
-            continue
-        source = mount.get("Source") if kind == "bind" else mount.get("Name")
-        defaults = BIND_DEFAULT_OPTIONS if kind == "bind" else VOLUME_DEFAULT_OPTIONS
-        options = [] if mount.get("RW", True) else ["ro"]
-        options += [o for o in mount.get("Options") or [] if o not in defaults]
-        if mount.get("Propagation") not in ("", "rprivate", None):
-            options.append(mount["Propagation"])
-        value = f"{source}:{mount['Destination']}" + (":" + ",".join(options) if options else "")
-        add(Setting(_flag("volume", value), "Volume", value))
-    for path, raw in sorted((host.get("Tmpfs") or {}).items()):
-        options = ",".join(o for o in raw.split(",") if o and o not in TMPFS_DEFAULT_OPTIONS)
-        value = f"{path}:{options}" if options else path
-        add(Setting(_flag("tmpfs", value), "Tmpfs", value))
-
-    user = config.get("User") or ""
-    if user and user != (image_config.get("User") or ""):
-        add(Setting(_flag("user", user), "User", user) if ":" not in user else Setting(_flag("user", user)))
-    workdir = config.get("WorkingDir") or ""
-    if workdir and workdir != (image_config.get("WorkingDir") or "/"):
-        add(Setting(_flag("workdir", workdir), "WorkingDir", workdir))
-
-    health = config.get("Healthcheck") or None
-    if health and health.get("Test") and health != _image_healthcheck(image):
-        spec.health_check = True
-        test = list(health["Test"])
-        if test[0] == "CMD-SHELL":
-            command_value = " ".join(test[1:])
-        elif test[0] == "CMD":
-            command_value = json.dumps(test[1:])
-        elif test[0] == "NONE":
-            command_value = "none"
-        else:
-            command_value = json.dumps(test)
-        add(Setting(_flag("health-cmd", command_value), "HealthCmd", command_value))
-        for key, flag, quadlet in (("Interval", "health-interval", "HealthInterval"),
-                                   ("Timeout", "health-timeout", "HealthTimeout"),
-                                   ("StartPeriod", "health-start-period", "HealthStartPeriod")):
-            if health.get(key):
-                add(Setting(_flag(flag, _duration(health[key])), quadlet, _duration(health[key])))
-        if health.get("Retries"):
-            add(Setting(_flag("health-retries", str(health["Retries"])), "HealthRetries", str(health["Retries"])))
-    action = config.get("HealthcheckOnFailureAction") or "none"
-    if action != "none":
-        add(Setting(_flag("health-on-failure", action), "HealthOnFailure", action))
-
-    memory = host.get("Memory") or 0
-    if memory:
-        add(Setting(_flag("memory", str(memory))))
-        swap = host.get("MemorySwap") or 0
-        if swap and swap != 2 * memory:
-            add(Setting(_flag("memory-swap", str(swap))))
-    if host.get("MemoryReservation"):
-        add(Setting(_flag("memory-reservation", str(host["MemoryReservation"]))))
-    if host.get("NanoCpus"):
-        add(Setting(_flag("cpus", _decimal(host["NanoCpus"] / 1e9))))
-    elif host.get("CpuQuota"):
-        add(Setting(_flag("cpu-quota", str(host["CpuQuota"]))))
-        if host.get("CpuPeriod"):
-            add(Setting(_flag("cpu-period", str(host["CpuPeriod"]))))
-    if host.get("CpuShares") and host["CpuShares"] != 1024:
-        add(Setting(_flag("cpu-shares", str(host["CpuShares"]))))
-
-    log = host.get("LogConfig") or {}
-    if log.get("Type"):
-        add(Setting(_flag("log-driver", log["Type"]), "LogDriver", log["Type"]))
-    if log.get("Tag"):
-        add(Setting(_flag("log-opt", f"tag={log['Tag']}")))
-    if config.get("SystemdMode"):
-        add(Setting(_flag("systemd", "always")))
-    if config.get("StopSignal") not in (None, DEFAULT_STOP_SIGNAL):
-        add(Setting(_flag("stop-signal", str(config["StopSignal"]))))
-    if config.get("StopTimeout") not in (None, DEFAULT_STOP_TIMEOUT):
-        add(Setting(_flag("stop-timeout", str(config["StopTimeout"]))))
-
-    policy = host.get("RestartPolicy") or {}
-    spec.restart_policy = policy.get("Name") or ""
-    spec.restart_retries = int(policy.get("MaximumRetryCount") or 0)
-    return spec
-
-
-def _decimal(number: float) -> str:
-    return f"{number:.3f}".rstrip("0").rstrip(".")
-
-
-def pod_spec(pod: dict) -> PodSpec:
-    """The spec of a pod (libpod pod inspect): its name, its published ports, labels
-    and hostname, and its members (without the infra container)."""
-    name = pod.get("Name") or ""
-    if not name:
-        raise SpecError("the pod inspect data has no name")
-    infra_id = pod.get("InfraContainerID") or ""
-    members = sorted(c["Name"] for c in pod.get("Containers") or [] if c.get("Id") != infra_id)
-    labels = pod.get("Labels") or {}
-    spec = PodSpec(name=name, members=members, created_by_systemd=labels.get("PODMAN_SYSTEMD_UNIT", ""))
-    infra = pod.get("InfraConfig") or {}
-    spec.settings += _port_settings(infra.get("PortBindings"))
-    for key, value in sorted(labels.items()):
-        if key not in RUNTIME_LABELS:
-            spec.settings.append(Setting(("--label", f"{key}={value}"), "Label", f"{key}={value}", True))
-    if pod.get("Hostname"):
-        spec.settings.append(Setting(_flag("hostname", pod["Hostname"])))
-    return spec
-
+def differences(original, other) -> list[Difference]:
+    """Every compared field on which two specs of one class differ."""
+    return [Difference(f.name, f.metadata["label"], getattr(original, f.name), getattr(other, f.name))
+            for f in compared_fields(type(original)) if getattr(original, f.name) != getattr(other, f.name)]

@@ -23,7 +23,8 @@ from typing import Any, Awaitable, Callable
 from engine.podman.errors import NotFound, PodmanError
 from engine.units.escaping import UnitSyntaxError, split_exec_line
 from engine.units.generated import GeneratedUnits
-from engine.units.spec import ContainerSpec, PodSpec, container_spec, pod_spec
+from engine.podman.container_spec import read_container_spec, read_pod_spec
+from engine.units.spec import ContainerSpec, PodSpec
 
 CREATE_TIMEOUT = 30.0
 SHADOW_MARK = "podhouse-shadow"
@@ -330,14 +331,6 @@ def compare_specs(original, shadow, prefix: str = "") -> tuple[int, list[Differe
 SpecReader = Callable[[Any, str, str], Awaitable[ContainerSpec]]
 
 
-async def read_container_spec(client, name: str, pod_name: str = "") -> ContainerSpec:
-    """The one way Podhouse reads a container into a spec: its inspect data against
-    its image's."""
-    container = await client.inspect_container(name)
-    image = await client.inspect_image(container.get("Image") or container.get("ImageName"))
-    return container_spec(container, image, pod_name=pod_name)
-
-
 class Shadows:
     """The shadow containers and pod made so far; remove() takes them all away."""
 
@@ -458,17 +451,13 @@ async def _verify_pod(shadows: Shadows, sections: dict[str, str], units: Generat
     await asyncio.gather(*creations)
     client = shadows.client
     shadow_spec, *shadow_members = await asyncio.gather(
-        _read_pod(client, shadow_pod), *(read_container_spec(client, n, shadow_pod) for n in names))
+        read_pod_spec(client, shadow_pod), *(read_container_spec(client, n, shadow_pod) for n in names))
     compared, differences = compare_specs(pod, shadow_spec, "pod: ")
     for member, shadow in zip(members, shadow_members):
         count, found = compare_specs(member, shadow, f"{member.name}: ")
         compared += count
         differences += found
     result.compared, result.differences = compared, differences
-
-
-async def _read_pod(client, name: str) -> PodSpec:
-    return pod_spec(await client.inspect_pod(name))
 
 
 async def recreate(client, env: dict[str, str], runtime_dir: str, units: GeneratedUnits, dryrun: str,

@@ -1,206 +1,183 @@
 """Fidelity: container -> unit -> the container systemd starts is the same container.
 
-39 containers (CLI- and API-created, 3 pods of 2-3 members, one of them all
-through the API, two images) are
-created, inspected, and then for each format every one of them is generated,
-installed, started FOR REAL by systemd (all at once), inspected again and compared
-field by field with the original.  Both formats run against the real podman 4.3 and
-systemd user manager of the host stack; Quadlet is the provisioned 5.x generator.
+The cases of tests/fidelity_cases.py are created once (77 containers and 6 pods with
+11 members, through the CLI and the API) and inspected; then for each format in
+turn (Quadlet, classic) every one is generated, installed, started FOR REAL by
+systemd (one daemon-reload, all at once), inspected again and compared on every
+field of ContainerSpec / PodSpec (engine/podman/container_spec.read_container and
+read_pod, the project's one reader) and on the OCI spec's process.args (config.json
+in the container's bundle) against the argv the original was made with.  Both
+formats run against the real podman 4.3 and systemd user manager of the host stack;
+Quadlet is the provisioned 5.4 generator.  The run also proves that every field of
+the spec got a non-default value from some case on this host.
 """
 import asyncio
 import json
 import os
 import secrets
 import subprocess
+import time
 
 import pytest
 
 from dashboard import services
 from dashboard.host.systemd import manager_for
 from engine.podman import PodmanClient
+from engine.podman.container_spec import read_container, read_pod
 from engine.units import formats, install
 from engine.units.options import UnitOptions
-from engine.units.spec import container_spec, pod_spec
+from engine.units.spec import ContainerSpec, PodSpec, compared_fields, default_of, differences
+from tests import fidelity_cases as cases
 from tests.podman_cli import BUSYBOX, podman
 
 pytestmark = pytest.mark.integration
 
-SLEEP = ["sleep", "100000"]
-TRICKY_ENV = {"SPACES": "a b  c", "PERCENT": "100% %n %%", "DOLLAR": "$HOME ${HOME} $$", "QUOTES": "\"d\" 'e'",
-              "BACKSLASH": "c:\\dir\\", "NEWLINE": "one\ntwo", "TAB": "a\tb", "UNICODE": "héllo wörld ✓",
-              "SEMI": ";", "EMPTY": "", "HASH": "#not a comment", "EQUALS": "a=b=c"}
 # sleep as PID 1 ignores SIGTERM, so stopping politely takes each container's stop
 # timeout: the tests kill the containers first (a long RestartSec keeps systemd from
 # restarting them meanwhile), then stop the units.
 FAST = {"wanted_by": "default.target", "stop_timeout": 1, "restart_sec": 60}
-TRICKY_WORDS = ["x y", "100%", "$HOME", "${X}", "'q'", '"dq"', "back\\slash", "tab\there", "new\nline", "ü", "#"]
+CLI_PARALLEL = 4  # podman CLI processes at once (2 cores)
 
 
-def cli_cases(p: str, image: str) -> dict[str, list[str]]:
-    """name -> `podman create` options (image and command included)."""
-    return {
-        f"{p}-plain": [BUSYBOX, *SLEEP],
-        f"{p}-http": ["-p", "127.0.0.1::80", BUSYBOX, "httpd", "-f", "-p", "80"],
-        f"{p}-ports": ["-p", "8080", "-p", "127.0.0.1::81/udp", BUSYBOX, *SLEEP],
-        f"{p}-env": [*[f"--env={k}={v}" for k, v in TRICKY_ENV.items()], BUSYBOX, *SLEEP],
-        f"{p}-words": [BUSYBOX, "sh", "-c", "sleep 100000", *TRICKY_WORDS],
-        f"{p}-entry": ["--entrypoint", '["/bin/sh","-c","sleep 100000 # a  b"]', BUSYBOX, "arg one", "two"],
-        f"{p}-entry1": ["--entrypoint", "/bin/sleep", BUSYBOX, "100000"],
-        f"{p}-bind": ["-v", f"/tmp/{p}-bind:/data:ro", "-v", f"/tmp/{p}-bind:/rw", BUSYBOX, *SLEEP],
-        f"{p}-volume": ["-v", f"{p}-vol:/vol", "-v", f"{p}-vol:/ro-vol:ro", BUSYBOX, *SLEEP],
-        f"{p}-tmpfs": ["--tmpfs", "/run:rw,size=10m,mode=1777", "--tmpfs", "/scratch", BUSYBOX, *SLEEP],
-        f"{p}-labels": ["--label", "app=web", "--label", "note=50% $off \"now\"", BUSYBOX, *SLEEP],
-        f"{p}-always": ["--restart", "always", BUSYBOX, *SLEEP],
-        f"{p}-onfail": ["--restart", "on-failure:3", BUSYBOX, *SLEEP],
-        f"{p}-user": ["--user", "65534:65534", BUSYBOX, *SLEEP],
-        f"{p}-user1": ["--user", "nobody", BUSYBOX, *SLEEP],
-        f"{p}-workdir": ["-w", "/tmp", BUSYBOX, *SLEEP],
-        f"{p}-host": ["--hostname", "web-1.example", BUSYBOX, *SLEEP],
-        f"{p}-health": ["--health-cmd", "test -e /bin/sh && echo ok", "--health-interval", "1m30s",
-                        "--health-timeout", "5s", "--health-retries", "2", "--health-start-period", "500ms",
-                        BUSYBOX, *SLEEP],
-        f"{p}-health2": ["--health-cmd", '["/bin/true","a b"]', BUSYBOX, *SLEEP],
-        f"{p}-memory": ["--memory", "64m", BUSYBOX, *SLEEP],
-        f"{p}-swap": ["--memory", "32m", "--memory-swap", "100m", BUSYBOX, *SLEEP],
-        f"{p}-cpus": ["--cpus", "0.5", BUSYBOX, *SLEEP],
-        f"{p}-quota": ["--cpu-quota", "30000", "--cpu-period", "100000", "--cpu-shares", "512", BUSYBOX, *SLEEP],
-        f"{p}-k8slog": ["--log-driver", "k8s-file", BUSYBOX, *SLEEP],
-        f"{p}-nonet": ["--network", "none", BUSYBOX, *SLEEP],
-        f"{p}-stop": ["--stop-signal", "SIGINT", "--stop-timeout", "3", BUSYBOX, *SLEEP],
-        f"{p}-image": [image, "sleep 100000"],
-        f"{p}-image2": ["--env", "IMG=changed", "-w", "/", image, "sleep 100000 && :"],
-        f"{p}-empty": [BUSYBOX, "sh", "-c", "sleep 100000", "", ";"],
-    }
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["podman", *args], capture_output=True, text=True)
 
 
-def api_cases(p: str) -> dict[str, dict]:
-    return {
-        f"{p}-api1": {"image": BUSYBOX, "command": ["sh", "-c", "sleep 100000", "a b", "50%"],
-                      "env": {"API": "x y", "DOLLAR": "$1"}, "labels": {"made": "api"}},
-        f"{p}-api2": {"image": BUSYBOX, "command": SLEEP, "work_dir": "/tmp", "user": "65534",
-                      "portmappings": [{"host_ip": "127.0.0.1", "host_port": 0, "container_port": 80}]},
-        f"{p}-api3": {"image": BUSYBOX, "command": SLEEP, "hostname": "api-host",
-                      "mounts": [{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs",
-                                  "options": ["size=5m"]}]},
-    }
+def _make_shared(p: str, n: int) -> dict[str, str]:
+    s = cases.shared(p)
+    podman("network", "create", "--subnet", f"10.89.{200 + n}.0/24", s["net"])
+    subprocess.run(["podman", "secret", "create", s["secret"], "-"], input=b"hush", capture_output=True, check=True)
+    podman("volume", "create", s["volume"])
+    os.makedirs(s["bind"], exist_ok=True)
+    with open(s["envfile"], "w") as f:
+        f.write("FROMFILE=yes it is\nOTHER=2\n")
+    # An image with its own entrypoint, env, labels and workdir: fields equal to the
+    # image's must stay the image's.
+    podman("tag", BUSYBOX, f"{s['image']}-base")
+    made = podman("create", f"{s['image']}-base", "true")
+    podman("commit", "-q", "--change", 'ENTRYPOINT ["/bin/sh","-c"]', "--change", "ENV IMG=1 OTHER=2",
+           "--change", "LABEL from=image", "--change", "WORKDIR /tmp", made, s["image"])
+    podman("rm", made)
+    # An image whose Cmd is /sbin/init and that has no entrypoint (the systemd case).
+    made = podman("create", BUSYBOX, "sh", "-c",
+                  'mkdir -p /sbin && printf "#!/bin/sh\\nexec sleep 100000\\n" > /sbin/init && chmod +x /sbin/init')
+    podman("start", "-a", made)
+    podman("commit", "-q", "--change", 'CMD ["/sbin/init"]', made, s["sysimage"])
+    podman("rm", made)
+    return s
 
 
-def api_pod_members(p: str) -> dict[str, dict]:
-    return {f"{p}-podapi-1": {"image": BUSYBOX, "command": ["httpd", "-f", "-p", "8080"], "env": {"PORT": "8080"}},
-            f"{p}-podapi-2": {"image": BUSYBOX, "command": SLEEP, "labels": {"side": "car"}}}
-
-
-def pod_fingerprint(data: dict) -> dict:
-    ports = {port: sorted((b.get("HostIp") or "", b.get("HostPort") if b.get("HostPort") not in ("", "0") else "any")
-                          for b in bindings or [])
-             for port, bindings in ((data.get("InfraConfig") or {}).get("PortBindings") or {}).items()}
-    infra = data.get("InfraContainerID")
-    return {"name": data["Name"], "ports": ports,
-            "labels": {k: v for k, v in (data.get("Labels") or {}).items() if k != "PODMAN_SYSTEMD_UNIT"},
-            "members": sorted(c["Name"] for c in data.get("Containers") or [] if c["Id"] != infra),
-            "shared": sorted(data.get("SharedNamespaces") or [])}
-
-
-def pod_cases(p: str) -> dict[str, tuple[list[str], dict[str, list[str]]]]:
-    return {
-        f"{p}-poda": (["-p", "127.0.0.1::80", "--label", "tier=front end"],
-                      {f"{p}-poda-web": ["--env", "ROLE=web 100%", BUSYBOX, "httpd", "-f", "-p", "80"],
-                       f"{p}-poda-side": [BUSYBOX, *SLEEP]}),
-        f"{p}-podb": ([], {f"{p}-podb-1": ["-v", f"{p}-vol:/vol", BUSYBOX, *SLEEP],
-                           f"{p}-podb-2": ["--env", "N=2", BUSYBOX, "sh", "-c", "sleep 100000", "x y"],
-                           f"{p}-podb-3": ["--memory", "48m", BUSYBOX, *SLEEP]}),
-    }
-
-
-def fingerprint(data: dict) -> dict:
-    """The fields the issue lists, in a form two containers of one spec share."""
-    config, host = data["Config"], data["HostConfig"]
-    env = dict(e.partition("=")[::2] for e in config.get("Env") or [])
-    for key in ("HOME", "HOSTNAME"):  # podman fills these in from /etc/passwd and the id
-        env.pop(key, None)
-    labels = {k: v for k, v in (config.get("Labels") or {}).items() if k != "PODMAN_SYSTEMD_UNIT"}
-    health = config.get("Healthcheck") or {}
-    ports = {port: sorted((b.get("HostIp") or "", b.get("HostPort") if b.get("HostPort") not in ("", "0") else "any")
-                          for b in bindings or []) for port, bindings in (host.get("PortBindings") or {}).items()}
-    return {
-        "image": data.get("ImageName"), "argv": [data.get("Path"), *(data.get("Args") or [])],
-        "cmd": config.get("Cmd"), "env": env, "labels": labels, "ports": ports,
-        "mounts": sorted((m["Type"], m.get("Name") or m.get("Source"), m["Destination"], m.get("RW"))
-                         for m in data.get("Mounts") or []),
-        "tmpfs": host.get("Tmpfs") or {}, "user": config.get("User"), "workdir": config.get("WorkingDir"),
-        "hostname": "default" if config.get("Hostname") == data["Id"][:12] else config.get("Hostname"),
-        "health": {k: health.get(k) for k in ("Test", "Interval", "Timeout", "Retries", "StartPeriod")},
-        "memory": (host.get("Memory"), host.get("MemorySwap")),
-        "cpu": (host.get("NanoCpus"), host.get("CpuQuota"), host.get("CpuPeriod"), host.get("CpuShares")),
-        "log": (host.get("LogConfig") or {}).get("Type"),
-        "network": host.get("NetworkMode") if not data.get("Pod") else "pod",
-        "stop": (config.get("StopSignal"), config.get("StopTimeout")),
-        "systemd": config.get("SystemdMode", False),
-    }
-
-
-async def _create_all(client: PodmanClient, p: str, image: str) -> dict:
-    os.makedirs(f"/tmp/{p}-bind", exist_ok=True)
-    podman("volume", "create", f"{p}-vol")
-    loop = asyncio.get_running_loop()
-
-    def create_cli(name, args, pod=""):
-        return loop.run_in_executor(None, lambda: podman("create", "--name", name, *(["--pod", pod] if pod else []), *args))
-
-    await asyncio.gather(*(create_cli(n, a) for n, a in cli_cases(p, image).items()))
-    for name, spec in api_cases(p).items():
-        await client.create_container({"name": name, **spec})
-    for pod, (pod_args, members) in pod_cases(p).items():
-        podman("pod", "create", "--name", pod, *pod_args)
-        await asyncio.gather(*(create_cli(n, a, pod) for n, a in members.items()))
-    await client.create_pod({"name": f"{p}-podapi", "labels": {"made": "api"},
-                             "portmappings": [{"host_ip": "127.0.0.1", "host_port": 0, "container_port": 8080}]})
-    for member, spec in api_pod_members(p).items():
-        await client.create_container({"name": member, "pod": f"{p}-podapi", **spec})
-    snapshot = {"containers": {}, "pods": {}, "images": {}}
-    names = [*cli_cases(p, image), *api_cases(p), *api_pod_members(p)] + [
-        m for _, ms in pod_cases(p).values() for m in ms]
-    for name in names:
-        snapshot["containers"][name] = await client.inspect_container(name)
-    for pod in [*pod_cases(p), f"{p}-podapi"]:
-        snapshot["pods"][pod] = await client.inspect_pod(pod)
-    for ref in (BUSYBOX, image):
-        snapshot["images"][ref] = await client.inspect_image(ref)
-    return snapshot
+def _remove_shared(p: str) -> None:
+    s = cases.shared(p)
+    subprocess.run(["sh", "-c", f"podman pod rm -f -t 0 $(podman pod ls -q --filter name=^{p}-) 2>/dev/null; "
+                                f"podman rm -f -t 0 $(podman ps -aq --filter name=^{p}-) >/dev/null 2>&1; "
+                                f"podman volume rm -f {s['volume']}; podman secret rm {s['secret']}; "
+                                f"podman network rm -f {s['net']}; "
+                                f"podman rmi -f {s['image']} {s['image']}-base {s['sysimage']}; "
+                                f"rm -rf {s['bind']} {s['envfile']}"], capture_output=True)
 
 
 @pytest.fixture
-def prefix(host_stack):
-    p = f"phg-{secrets.token_hex(3)}"
-    image = f"localhost/{p}-img:latest"
-    # An image with its own entrypoint, env, labels and workdir: fields equal to the
-    # image's must stay the image's.
-    podman("tag", BUSYBOX, f"{image}-base")
-    container = podman("create", f"{image}-base", "true")
-    podman("commit", "-q", "--change", 'ENTRYPOINT ["/bin/sh","-c"]', "--change", "ENV IMG=1 OTHER=2",
-           "--change", "LABEL from=image", "--change", "WORKDIR /tmp", container, image)
-    podman("rm", container)
-    yield p, image
-    subprocess.run(["sh", "-c", f"podman pod rm -f $(podman pod ls -q --filter name=^{p}) 2>/dev/null; "
-                                f"podman rm -f -t 0 $(podman ps -aq --filter name=^{p}) >/dev/null 2>&1; "
-                                f"podman volume rm -f {p}-vol; podman rmi -f {image} {image}-base"],
-                   capture_output=True)
+def world(host_stack):
+    """(prefix, shared objects)."""
+    p = f"gsf-{secrets.token_hex(3)}"
+    try:
+        yield p, _make_shared(p, 1)
+    finally:
+        _remove_shared(p)
 
 
-def _units(snapshot, name, fmt, quadlet_ok=True):
-    images = snapshot["images"]
-    if name in snapshot["pods"]:
-        pod = snapshot["pods"][name]
-        members = [container_spec(snapshot["containers"][m], images[snapshot["containers"][m]["ImageName"]], pod["Name"])
-                   for m in pod_spec(pod).members]
-        return formats.for_pod(pod_spec(pod), members, UnitOptions(unit_name=name, format=fmt, **FAST), quadlet_ok)
-    data = snapshot["containers"][name]
-    return formats.for_container(container_spec(data, images[data["ImageName"]]),
-                                 UnitOptions(unit_name=name, format=fmt, **FAST), quadlet_ok)
+async def _create_world(client: PodmanClient, p: str, s: dict) -> dict:
+    """Create every case; return the names: containers (standalone), pods {pod: members}."""
+    gate = asyncio.Semaphore(CLI_PARALLEL)
+
+    async def cli(*args):
+        async with gate:
+            done = await asyncio.to_thread(_run, *args)
+        assert done.returncode == 0, f"podman {' '.join(args)}: {done.stderr}"
+
+    async def pod_with_members(pod, pod_args, members):
+        await cli("pod", "create", "--name", pod, *pod_args)
+        await asyncio.gather(*(cli("create", "--name", m, "--pod", pod, *a) for m, a in members.items()))
+
+    async def api_pod(pod, spec, members):
+        await client.create_pod({"name": pod, **spec})
+        for member, member_spec in members.items():
+            await client.create_container({"name": member, "pod": pod, **member_spec})
+
+    cli_cases, api_cases = cases.cli_cases(p, 1, s), cases.api_cases(p, 1, s)
+    pods, api_pods = cases.pod_cases(p, 1, s), cases.api_pods(p, 1, s)
+    await asyncio.gather(*(cli("create", "--name", name, *args) for name, args in cli_cases.items()),
+                         *(client.create_container({"name": name, **spec}) for name, spec in api_cases.items()),
+                         *(pod_with_members(pod, a, m) for pod, (a, m) in pods.items()),
+                         *(api_pod(pod, spec, m) for pod, (spec, m) in api_pods.items()))
+    return {"containers": [*cli_cases, *api_cases],
+            "pods": {pod: list(members) for pod, (_, members) in {**pods, **api_pods}.items()}}
 
 
-async def _stop_units(user_scope, units: list[str], containers: list[str]) -> None:
-    subprocess.run(["podman", "kill", *containers], capture_output=True)
+def _process_args(record: dict) -> list[str] | None:
+    """process.args of the container's OCI spec (config.json in its bundle, the
+    userdata folder); None before the container was first initialised."""
+    try:
+        with open(os.path.join(record["StaticDir"], "config.json")) as f:
+            return json.load(f)["process"]["args"]
+    except FileNotFoundError:
+        return None
+
+
+def _asked_args(record: dict) -> list[str]:
+    """The argv the original container was made to run (Config, which the reader
+    takes as the truth): what its OCI spec's process.args holds once it runs."""
+    config = record["Config"]
+    entrypoint = config.get("Entrypoint") or []
+    entrypoint = entrypoint if isinstance(entrypoint, list) else entrypoint.split(" ")
+    wrapper = ["/run/podman-init", "--"] if record["HostConfig"].get("Init") else []
+    return wrapper + entrypoint + list(config.get("Cmd") or [])
+
+
+async def _snapshot(client: PodmanClient, names: dict) -> dict:
+    """Inspect records of every container (members included), pod, infra and image."""
+    containers = [*names["containers"], *(m for ms in names["pods"].values() for m in ms)]
+    found = await asyncio.gather(*(client.inspect_container(c) for c in containers), return_exceptions=True)
+    records = {c: r for c, r in zip(containers, found) if not isinstance(r, Exception)}  # gone: its unit failed
+    pods = dict(zip(names["pods"], await asyncio.gather(*(client.inspect_pod(p) for p in names["pods"]))))
+    infra_ids = {p: d["InfraContainerID"] for p, d in pods.items() if d.get("InfraContainerID")}
+    infras = dict(zip(infra_ids, await asyncio.gather(*(client.inspect_container(i) for i in infra_ids.values()))))
+    refs = sorted({r["ImageName"] for r in records.values()})
+    images = dict(zip(refs, await asyncio.gather(*(client.inspect_image(r) for r in refs))))
+    return {"containers": records, "pods": pods, "infras": infras, "images": images,
+            "args": {c: _process_args(r) for c, r in records.items()}}
+
+
+def _specs(snapshot: dict, names: dict) -> tuple[dict, dict]:
+    member_pod = {m: pod for pod, ms in names["pods"].items() for m in ms}
+    specs = {c: read_container(r, snapshot["images"][r["ImageName"]], member_pod.get(c, ""))
+             for c, r in snapshot["containers"].items()}
+    pod_specs = {p: read_pod(d, snapshot["infras"].get(p)) for p, d in snapshot["pods"].items()}
+    return specs, pod_specs
+
+
+def _generate(fmt: str, names: dict, specs: dict, pod_specs: dict) -> tuple[dict, dict]:
+    generated, refused = {}, {}
+    for name in names["containers"]:
+        try:
+            generated[name] = formats.for_container(specs[name], UnitOptions(unit_name=name, format=fmt, **FAST), True)
+        except formats.FormatUnavailable as error:
+            refused[name] = str(error)
+    for pod, members in names["pods"].items():
+        try:
+            generated[pod] = formats.for_pod(pod_specs[pod], [specs[m] for m in members],
+                                             UnitOptions(unit_name=pod, format=fmt, **FAST), True)
+        except formats.FormatUnavailable as error:
+            refused[pod] = str(error)
+    return generated, refused
+
+
+async def _stop_units(user_scope, units: list[str], containers: list[str], pods=()) -> None:
+    chunks = [containers[i::CLI_PARALLEL] for i in range(CLI_PARALLEL)]
+    await asyncio.gather(*(asyncio.to_thread(_run, "kill", *chunk) for chunk in chunks if chunk))
+    if pods:
+        await asyncio.to_thread(_run, "pod", "kill", *pods)
     async with manager_for(user_scope) as manager:
         await asyncio.gather(*(manager.stop(unit) for unit in units))
         for unit in units:
@@ -208,72 +185,125 @@ async def _stop_units(user_scope, units: list[str], containers: list[str]) -> No
                 await manager.reset_failed(unit)
 
 
-async def _run_format(fmt: str, p: str, image: str, user_scope) -> tuple[dict, dict, list]:
-    async with PodmanClient(user_scope.podman_socket) as client:
-        snapshot = await _create_all(client, p, image)
-        targets = [n for n in snapshot["containers"] if not snapshot["containers"][n].get("Pod")] + list(snapshot["pods"])
-        generated, refused = {}, {}
-        for name in targets:
-            try:
-                generated[name] = _units(snapshot, name, fmt)
-            except formats.FormatUnavailable as error:
-                refused[name] = str(error)
-        planned = [p_ for units in generated.values()
-                   for p_ in install.plan(units.files, services.directories(user_scope))]
-        install.install(planned)
-        try:
-            async with manager_for(user_scope) as manager:
-                await manager.daemon_reload()
-                jobs = await asyncio.gather(*(manager.start(u.main_service) for u in generated.values()))
-                member_jobs = await asyncio.gather(*(manager.start(s) for u in generated.values() for s in u.services[1:]))
-                failures = [f"{j.unit}: {j.result} {j.message}" for j in [*jobs, *member_jobs] if not j.ok]
-                restart = {name: (await manager.unit_properties(u.main_service)).get("Restart")
-                           for name, u in generated.items()}
-                after = {name: await client.inspect_container(name) for name in snapshot["containers"]
-                         if name in generated or snapshot["containers"][name].get("Pod")}
-                after_pods = {name: await client.inspect_pod(name) for name in snapshot["pods"]}
-        finally:
-            await _stop_units(user_scope, [s for u in generated.values() for s in u.services], list(snapshot["containers"]))
-            install.uninstall([p_.path for p_ in planned])
-            async with manager_for(user_scope) as manager:
-                await manager.daemon_reload()
-        return snapshot, {"after": after, "after_pods": after_pods, "restart": restart, "generated": generated, "refused": refused}, failures
+async def _run_format(fmt, client, user_scope, names, specs, timings, t0) -> dict:
+    """Generate, install, start every unit of `fmt`; inspect what systemd runs; stop."""
+    generated, refused = _generate(fmt, names, *specs)
+    units = list(generated.values())
+    planned = [item for u in units for item in install.plan(u.files, services.directories(user_scope))]
+    install.install(planned)
+    started = {"containers": [c for c in names["containers"] if c in generated],
+               "pods": {p: ms for p, ms in names["pods"].items() if p in generated}}
+    containers = [*started["containers"], *(m for ms in started["pods"].values() for m in ms)]
+    try:
+        async with manager_for(user_scope) as manager:
+            await manager.daemon_reload()
+            jobs = await asyncio.gather(*(manager.start(s) for u in units for s in u.services))
+            timings[f"{fmt} started"] = time.monotonic() - t0
+            restart = {name: (await manager.unit_properties(u.main_service)).get("Restart")
+                       for name, u in generated.items()}
+        after = await _snapshot(client, started)
+        timings[f"{fmt} inspected"] = time.monotonic() - t0
+    finally:
+        await _stop_units(user_scope, [s for u in units for s in u.services], containers, list(started["pods"]))
+        install.uninstall([item.path for item in planned])
+        async with manager_for(user_scope) as manager:
+            await manager.daemon_reload()
+        timings[f"{fmt} stopped"] = time.monotonic() - t0
+    return {"refused": refused, "started": started, "after": after, "restart": restart,
+            "failures": [f"{j.unit}: {j.result} {j.message}" for j in jobs if not j.ok]}
 
 
-@pytest.mark.parametrize("fmt", ["quadlet", "classic"])
-async def test_started_service_runs_the_same_container(fmt, prefix, user_scope):
-    p, image = prefix
-    snapshot, result, failures = await _run_format(fmt, p, image, user_scope)
-    assert not failures, failures
-    assert len(snapshot["containers"]) >= 30 and len(snapshot["pods"]) == 3
-    if fmt == "quadlet":  # only the command Quadlet cannot carry is refused
-        assert list(result["refused"]) == [f"{p}-empty"]
-    else:
-        assert not result["refused"]
+def _mismatches(before: dict, specs: tuple, result: dict) -> dict[str, list[str]]:
+    """name -> every difference between the original and what the unit runs."""
+    container_specs, pod_specs = specs
+    after = result["after"]
+    new_specs, new_pod_specs = _specs(after, result["started"])
     mismatches = {}
-    for name, original in snapshot["containers"].items():
-        if name in result["refused"] or (original.get("Pod") and any(
-                name in pod_spec(pod).members and pod_name in result["refused"]
-                for pod_name, pod in snapshot["pods"].items())):
-            continue
-        new = result["after"][name]
-        assert new["Id"] != original["Id"], f"{name} was not recreated by systemd"
-        before, now = fingerprint(original), fingerprint(new)
-        diff = {k: (before[k], now[k]) for k in before if before[k] != now[k]}
+    for name, new in new_specs.items():
+        diff = [str(d) for d in differences(container_specs[name], new)]
+        if after["args"][name] != _asked_args(before["containers"][name]):
+            diff.append(f"process.args: {_asked_args(before['containers'][name])} -> {after['args'][name]}")
         if diff:
             mismatches[name] = diff
-        assert (new["Config"].get("Labels") or {}).get("PODMAN_SYSTEMD_UNIT"), f"{name} is not run by a unit"
-    assert not mismatches, json.dumps(mismatches, indent=1, default=str)
-    # Pods: a new pod of the same name, ports, labels, namespaces and members.
-    for pod_name, pod in snapshot["pods"].items():
-        new_pod = result["after_pods"][pod_name]
-        assert new_pod["Id"] != pod["Id"]
-        assert pod_fingerprint(new_pod) == pod_fingerprint(pod)
-        assert {result["after"][m]["Pod"] for m in pod_spec(pod).members} == {new_pod["Id"]}
-    # systemd took over the restart policy.
-    assert result["restart"][f"{p}-always"] == "always"
-    assert result["restart"][f"{p}-onfail"] == "on-failure"
-    assert result["restart"][f"{p}-plain"] == "on-failure"
+    for pod, new in new_pod_specs.items():
+        diff = [str(d) for d in differences(pod_specs[pod], new)]
+        if new.members != pod_specs[pod].members:
+            diff.append(f"members: {pod_specs[pod].members} -> {new.members}")
+        if diff:
+            mismatches[pod] = diff
+    return mismatches
+
+
+async def test_started_services_run_the_same_containers(world, user_scope):
+    """The cases are created once; each format in turn replaces them with what its
+    units run (same names), compared with the first snapshot."""
+    p, s = world
+    t0, timings = time.monotonic(), {}
+    # a long timeout: the API answers slowly while many containers are made at once
+    async with PodmanClient(user_scope.podman_socket, timeout=300) as client:
+        names = await _create_world(client, p, s)
+        before = await _snapshot(client, names)
+        timings["created"] = time.monotonic() - t0
+        specs = _specs(before, names)
+        results = {}
+        try:
+            for fmt in ("quadlet", "classic"):
+                results[fmt] = await _run_format(fmt, client, user_scope, names, specs, timings, t0)
+                print(fmt, "failures:", results[fmt]["failures"], "refused:", sorted(results[fmt]["refused"]),
+                      "mismatches:", json.dumps(_mismatches(before, specs, results[fmt]), indent=1, default=str),
+                      flush=True)
+        finally:
+            print("fidelity timings (s since start):", {k: round(v, 1) for k, v in timings.items()})
+    container_specs, pod_specs = specs
+    assert len(container_specs) >= 60 and len(pod_specs) >= 6
+    for fmt, result in results.items():
+        assert not result["failures"], (fmt, result["failures"])
+        # Only what Quadlet cannot carry unchanged is refused (auto falls back to classic).
+        expected = [f"{p}-empty", f"{p}-podnoinfra"] if fmt == "quadlet" else []
+        assert sorted(result["refused"]) == expected, result["refused"]
+        after = result["after"]
+        assert set(after["containers"]) == {*result["started"]["containers"],
+                                            *(m for ms in result["started"]["pods"].values() for m in ms)}
+        new_specs, new_pod_specs = _specs(after, result["started"])
+        for name, record in after["containers"].items():
+            assert record["Id"] != before["containers"][name]["Id"], f"{fmt}: {name} was not recreated by systemd"
+            assert (record["Config"].get("Labels") or {}).get("PODMAN_SYSTEMD_UNIT"), f"{name} is not run by a unit"
+        for pod, new in new_pod_specs.items():
+            pod_id = after["pods"][pod]["Id"]
+            assert pod_id != before["pods"][pod]["Id"]
+            assert {after["containers"][m]["Pod"] for m in new.members} == {pod_id}
+        mismatches = _mismatches(before, specs, result)
+        assert not mismatches, (fmt, json.dumps(mismatches, indent=1, default=str))
+        # the issue's case: an image whose Cmd is /sbin/init, run with --systemd=always
+        assert after["args"][f"{p}-sysinit"] == ["/sbin/init"]
+        if fmt == "classic":
+            assert new_pod_specs[f"{p}-podnoinfra"].infra is False
+        # systemd took over the restart policy.
+        restart = result["restart"]
+        assert restart[f"{p}-always"] == "always" and restart[f"{p}-onfail"] == "on-failure"
+        assert restart[f"{p}-plain"] == "on-failure"
+
+    # Every field of the spec got a non-default value from some case on this host.
+    unset = [f.name for f in compared_fields(ContainerSpec)
+             if all(getattr(spec, f.name) == default_of(f) for spec in container_specs.values())]
+    assert sorted(unset) == sorted(cases.HOST_DISCARDS), unset
+    unset_pod = [f.name for f in compared_fields(PodSpec)
+                 if all(getattr(spec, f.name) == default_of(f) for spec in pod_specs.values())]
+    assert sorted(unset_pod) == sorted(cases.POD_NOT_SETTABLE), unset_pod
+
+
+def _units(snapshot, name, fmt):
+    data = snapshot["containers"][name]
+    return formats.for_container(read_container(data, snapshot["images"][data["ImageName"]]),
+                                 UnitOptions(unit_name=name, format=fmt, **FAST), True)
+
+
+@pytest.fixture
+def prefix(host_stack):
+    p = f"gsf-{secrets.token_hex(3)}"
+    yield p, None
+    subprocess.run(["sh", "-c", f"podman rm -f -t 0 $(podman ps -aq --filter name=^{p}) >/dev/null 2>&1"],
+                   capture_output=True)
 
 
 async def test_container_sees_exactly_the_escaped_values(prefix, user_scope):

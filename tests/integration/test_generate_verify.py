@@ -211,8 +211,6 @@ def _pod_state(name: str) -> tuple[str, str, list[str]]:
     return record["InfraContainerID"] or "", record["State"], members
 
 
-@pytest.mark.xfail(strict=True, reason="the pod spec has no infra field before issue 10 section 1 (genspec): "
-                                        "the verification cannot see what the spec does not read")
 @pytest.mark.parametrize("fmt", FORMATS)
 async def test_a_pod_without_infra_round_trips_verified(fmt, name, user_scope):
     """Either the service's pod has no infra container either, or the verification

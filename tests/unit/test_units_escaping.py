@@ -4,7 +4,7 @@ from hypothesis import given, settings, strategies as st
 from engine.units import classic, quadlet
 from engine.units.escaping import exec_line, exec_word, quadlet_obstacles, split_exec_line, specifier_text
 from engine.units.options import UnitOptions
-from engine.units.spec import ContainerSpec, Setting
+from engine.units.spec import ContainerSpec
 
 # Any text podman can hold: no NUL (argv and environment cannot carry it).
 values = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
@@ -35,8 +35,7 @@ def test_a_word_is_one_line_without_live_specifiers_or_variables(value):
 
 
 def _spec(env: dict[str, str], command: list[str]) -> ContainerSpec:
-    settings_ = [Setting(("--env", f"{k}={v}"), "Environment", f"{k}={v}", True) for k, v in env.items()]
-    return ContainerSpec(name="phg-x", image="localhost/busybox:latest", command=command, settings=settings_)
+    return ContainerSpec(name="phg-x", image="localhost/busybox:latest", command=tuple(command), env=dict(env))
 
 
 def _sections(text: str) -> list[str]:

@@ -5,7 +5,9 @@ from engine.units import classic, formats, install, quadlet
 from engine.units.escaping import split_exec_line
 from engine.units.generated import marker_state
 from engine.units.options import InvalidOptions, UnitOptions, options_from_form
-from engine.units.spec import container_spec, pod_spec
+from engine.podman.container_spec import read_container as container_spec
+from engine.podman.container_spec import read_pod as pod_spec
+from engine.units.arguments import container_settings
 
 IMAGE = {"Config": {"Cmd": ["/bin/sh", "-c", "/bin/sh"], "Env": ["IMG=1"], "Labels": {"from": "image"}}}
 
@@ -35,29 +37,40 @@ def inspect(**overrides):
 
 
 def args_of(spec):
-    return [word for setting in spec.settings for word in setting.args]
+    return [word for setting in container_settings(spec) for word in setting.args]
 
 
 def test_spec_keeps_only_what_differs_from_the_image_and_podman_defaults():
     spec = container_spec(inspect(), IMAGE)
     args = args_of(spec)
-    assert spec.command == ["httpd", "-f", "-p", "80"] and spec.entrypoint is None
+    assert spec.command == ("httpd", "-f", "-p", "80") and spec.entrypoint is None
     assert [args[i + 1] for i, w in enumerate(args) if w == "--env"] == ["GREETING=100% $real"]
     assert [args[i + 1] for i, w in enumerate(args) if w == "--label"] == ["app=web"]
     assert "--publish=127.0.0.1:8080:80/tcp" in args
     assert "--volume=/srv/data:/data:ro" in args and "--volume=phg-vol:/vol" in args
-    assert "--tmpfs=/run:rw,size=10m" in args
-    assert "--memory=67108864" in args and "--cpus=0.5" in args and "--log-driver=journald" in args
+    assert "--tmpfs=/run:size=10m" in args
+    assert "--memory=67108864" in args and "--cpu-quota=50000" in args and "--cpu-period=100000" in args
+    assert "--log-driver=journald" in args
     assert not any(w.startswith("--hostname") or w.startswith("--memory-swap") for w in args)
     assert spec.restart_policy == "always" and spec.created_by_systemd == "old.service"
 
 
-def test_entrypoint_comes_from_path_and_args_word_for_word():
-    data = inspect(Path="/bin/sh", Args=["-c", "echo a  b", "x", "y z"])
-    data["Config"].update(Cmd=["x", "y z"], Entrypoint="/bin/sh -c echo a  b")
+def test_entrypoint_and_command_come_from_config_never_from_path_and_args():
+    # The client gives Config.Entrypoint as a list (compat API) when libpod 4.x's
+    # space-joined string would lose word boundaries.
+    data = inspect(Path="/run/podman-init", Args=["--", "/bin/sh", "-c", "echo a  b", "x", "y z"])
+    data["Config"].update(Cmd=["x", "y z"], Entrypoint=["/bin/sh", "-c", "echo a  b"])
     spec = container_spec(data, IMAGE)
-    assert spec.entrypoint == ["/bin/sh", "-c", "echo a  b"] and spec.command == ["x", "y z"]
+    assert spec.entrypoint == ("/bin/sh", "-c", "echo a  b") and spec.command == ("x", "y z")
     assert quadlet.entrypoint_argument(spec.entrypoint) == '--entrypoint=["/bin/sh", "-c", "echo a  b"]'
+    # --systemd=always on an image whose Cmd is /sbin/init: podman 4.3 shows Path and
+    # Args both as /sbin/init; the unit must not run `/sbin/init /sbin/init`.
+    data = inspect(Path="/sbin/init", Args=["/sbin/init"])
+    data["Config"].update(Cmd=["/sbin/init"], Entrypoint="", SystemdMode=True)
+    spec = container_spec(data, {"Config": {"Cmd": ["/sbin/init"]}})
+    assert spec.entrypoint is None and spec.command is None and spec.systemd == ""
+    data["Config"]["Cmd"] = ["/bin/sh"]
+    assert container_spec(data, {"Config": {"Cmd": ["/sbin/init"]}}).systemd == "always"
 
 
 def test_command_equal_to_the_image_is_left_to_the_image():
@@ -70,6 +83,7 @@ def test_health_check_and_pod_membership():
     data = inspect()
     data["Config"]["Healthcheck"] = {"Test": ["CMD-SHELL", "wget -q localhost"], "Interval": 1_500_000_000,
                                      "Timeout": 5_000_000_000, "Retries": 2}
+    data["HostConfig"]["NetworkMode"] = "container:" + "1" * 64  # the pod's infra
     spec = container_spec(data, IMAGE, pod_name="phg-pod")
     args = args_of(spec)
     assert "--health-cmd=wget -q localhost" in args and "--health-interval=1500ms" in args
@@ -110,13 +124,27 @@ def test_classic_pod_units_are_tied_both_ways():
 
 
 def test_quadlet_pod_and_members():
-    pod = pod_spec({"Name": "phg-pod", "Containers": [{"Id": "1", "Name": "phg-a"}]})
+    pod = pod_spec({"Name": "phg-pod", "CreateInfra": True, "Containers": [{"Id": "1", "Name": "phg-a"}]})
     members = [container_spec(inspect(Name="phg-a"), IMAGE, pod_name="phg-pod")]
     units = quadlet.for_pod(pod, members, UnitOptions(unit_name="phg-pod", wanted_by="default.target"))
     assert [f.filename for f in units.files] == ["phg-pod.pod", "phg-a.container"]
     assert units.main_service == "phg-pod-pod.service"
     assert "Pod=phg-pod.pod" in units.files[1].text.splitlines()
     assert "PodName=phg-pod" in units.files[0].text.splitlines()
+
+
+def test_pod_without_infra_is_a_classic_oneshot_and_refused_by_quadlet():
+    pod = pod_spec({"Name": "phg-pod", "CreateInfra": False, "Containers": [{"Id": "1", "Name": "phg-a"}]})
+    assert pod.infra is False
+    members = [container_spec(inspect(Name="phg-a"), IMAGE, pod_name="phg-pod")]
+    with pytest.raises(quadlet.QuadletUnsupported):
+        quadlet.for_pod(pod, members, UnitOptions(unit_name="phg-pod"))
+    units = formats.for_pod(pod, members, UnitOptions(unit_name="phg-pod", wanted_by="default.target"), True)
+    assert units.format == "classic" and "infra" in units.notes[0]
+    lines = units.files[0].text.splitlines()
+    assert {"Type=oneshot", "RemainAfterExit=yes"} <= set(lines) and not any("PIDFile" in l for l in lines)
+    (start,) = [l for l in lines if l.startswith("ExecStart=")]
+    assert "--infra=false" in start and "--infra-conmon-pidfile" not in start
 
 
 def test_auto_falls_back_to_classic_when_quadlet_would_change_the_command():
@@ -203,3 +231,23 @@ def test_home_podman_filled_in_is_dropped_but_a_chosen_home_is_kept():
     assert not any(a.startswith("HOME=") for a in args_of(container_spec(data, IMAGE)))
     data["Config"]["Env"][-1] = "HOME=/srv/home"
     assert "HOME=/srv/home" in args_of(container_spec(data, IMAGE))
+
+
+def test_what_podman_adds_when_a_container_starts_is_not_a_setting():
+    """Seen in the fidelity test: a started container shows annotations, HOSTNAME
+    (with --uts host), container_uuid (systemd mode) and the bind behind an image
+    mount that its created-only original did not."""
+    data = inspect(StaticDir="/var/lib/containers/storage/overlay-containers/abc/userdata")
+    data["Config"]["Env"] += ["HOSTNAME=vm", "container_uuid=0123"]
+    data["Config"]["Annotations"] = {"io.container.manager": "libpod", "org.opencontainers.image.stopSignal": "15",
+                                     "mine": "kept"}
+    data["Config"]["SystemdMode"] = True
+    data["HostConfig"]["UTSMode"] = "host"
+    data["Mounts"] = data["Mounts"] + [
+        {"Type": "bind", "Source": data["StaticDir"] + "/overlay/1/merge", "Destination": "/img",
+         "Options": ["lowerdir=/x"], "RW": True},
+        {"Type": "image", "Source": "localhost/busybox:latest", "Destination": "/img", "RW": False}]
+    spec = container_spec(data, IMAGE)
+    assert spec.env == {"GREETING": "100% $real"} and spec.annotations == {"mine": "kept"}
+    assert spec.mounts == ("type=image,source=localhost/busybox:latest,destination=/img",)
+    assert spec.volumes == ("/srv/data:/data:ro", "phg-vol:/vol")
