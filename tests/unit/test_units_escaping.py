@@ -14,7 +14,7 @@ TRICKY = ["", ";", " ", "\t", "\n", "%", "%n", "%%", "$", "$HOME", "${HOME}", "$
           "a\\", "é", "\x7f", "\x01", "#x", "x #y", "a=b c"]
 
 
-@settings(max_examples=2000)
+@settings(max_examples=2000, deadline=None)
 @given(words)
 def test_command_words_read_back_exactly(argv):
     assert split_exec_line(exec_line(argv)) == [argv]
@@ -24,7 +24,7 @@ def test_tricky_words_read_back_exactly():
     assert split_exec_line(exec_line(TRICKY)) == [TRICKY]
 
 
-@settings(max_examples=2000)
+@settings(max_examples=2000, deadline=None)
 @given(values)
 def test_a_word_is_one_line_without_live_specifiers_or_variables(value):
     word = exec_word(value)
