@@ -272,7 +272,7 @@ def _label(spec_field: dataclasses.Field) -> str:
 def _show(value: Any) -> str:
     if value is None:
         return "(the image's)"
-    if value == [] or value == {} or value == "":
+    if value == [] or value == () or value == {} or value == "":
         return "(none)"
     if isinstance(value, (list, tuple)):
         return " ".join(_show(v) if not isinstance(v, str) else v for v in value)
