@@ -55,10 +55,18 @@ def test_an_anonymous_visitor_learns_nothing_of_the_scopes(host):
     assert response.status_code == 404 and "systemd" not in response.content.decode()
 
 
-def test_the_switcher_links_to_the_same_area_in_the_scopes_that_exist(host):
+def test_the_switcher_links_to_the_same_area_in_the_scopes_that_exist(host, monkeypatch):
     assert [(s["name"], s["url"]) for s in scope_switch("/user/containers/web/", "user")] == [
         ("system", ""), ("user", "/user/containers/")]
+    # A systemd host as root: the system scope only (root's own podman is the rootful one).
     host(embedded=False)
+    monkeypatch.setattr(scopes, "_cached", None)
+    monkeypatch.setattr(scopes.os, "geteuid", lambda: 0)
+    assert [(s["name"], s["url"]) for s in scope_switch("/system/containers/web/", "system")] == [
+        ("system", "/system/containers/"), ("user", "")]
+    # ... and as another account: both.
+    monkeypatch.setattr(scopes, "_cached", None)
+    monkeypatch.setattr(scopes.os, "geteuid", lambda: 1000)
     assert [(s["name"], s["url"], s["current"]) for s in scope_switch("/user/containers/web/", "user")] == [
         ("system", "/system/containers/", False), ("user", "/user/containers/", True)]
     assert [s["url"] for s in scope_switch("/audit/", "user")] == ["/system/audit/", "/user/audit/"]
