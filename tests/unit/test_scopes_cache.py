@@ -15,6 +15,7 @@ def test_state_file_is_read_again_only_when_its_mtime_changes(tmp_path, monkeypa
     reads = []
     real_load = hoststack.load_state
     monkeypatch.setattr(hoststack, "load_state", lambda: reads.append(1) or real_load())
+    monkeypatch.setattr(scopes.os, "geteuid", lambda: 1000)  # root would get the system scope only
 
     assert list(scopes.available_scopes()) == ["user"]
     scopes.get_scope("user")

@@ -8,6 +8,7 @@ from dashboard.host import hoststack, scopes
 @pytest.fixture
 def systemd_host(monkeypatch, tmp_path):
     def as_uid(uid):
+        monkeypatch.setattr(scopes, "_cached", None)  # the scopes are cached by the state file
         monkeypatch.setattr(scopes.os, "geteuid", lambda: uid)
         monkeypatch.setattr(hoststack, "load_state", lambda: None)
         monkeypatch.setattr(hoststack, "host_state", lambda: hoststack.HostStackState(
@@ -38,6 +39,7 @@ def test_the_system_scope_says_why_an_account_cannot_use_it(systemd_host, monkey
 
 
 def test_the_embedded_stack_offers_only_the_user_scope(monkeypatch):
+    monkeypatch.setattr(scopes, "_cached", None)
     monkeypatch.setattr(hoststack, "load_state", lambda: hoststack.HostStackState(
         embedded=True, runtime_dir="/run/user/0", bus_address="unix:path=/run/user/0/bus",
         podman_socket="/run/user/0/podman/podman.sock"))

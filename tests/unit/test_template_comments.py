@@ -1,5 +1,6 @@
 """Django's {# #} comment ends at its line: one spanning lines is shown to the user as
-text.  Every template keeps multi-line comments in {% comment %} blocks."""
+text.  Every Django template keeps multi-line comments in {% comment %} blocks (the
+rows under templates/rows/ are Jinja2's, where {# #} may span lines)."""
 import re
 from pathlib import Path
 
@@ -18,7 +19,7 @@ def test_the_check_finds_a_multi_line_comment_and_passes_one_line_ones():
 
 
 def test_no_template_has_a_multi_line_hash_comment():
-    templates = sorted(TEMPLATES.rglob("*.html"))
+    templates = sorted(p for p in TEMPLATES.rglob("*.html") if p.parent.name != "rows")
     assert templates, "no templates found"
     found = {str(p.relative_to(TEMPLATES)): lines for p in templates
              if (lines := multi_line_comments(p.read_text()))}
