@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -30,6 +30,7 @@ from dashboard.host.systemd import SystemdError, manager_for
 from engine.podman.errors import PodmanError
 from engine.podman.errors import NotFound
 from engine.units import formats, install, schedule, verify
+from engine.units.arguments import uncarried
 from engine.units.generated import MARKER, GeneratedUnits, marker_state
 from engine.units.options import options_from_form
 from engine.podman.container_spec import read_container_spec, read_pod_spec
@@ -133,9 +134,18 @@ async def build(scope: Scope, kind: str, name: str, form: Mapping[str, str], ver
     if units.format == "quadlet":
         preview.dryrun = await quadlet_dryrun(units, scope)
     if verified:
+        # What the format cannot carry as a key is named; what Podhouse does not know at
+        # all is a difference the user must accept before anything is written.
+        notes = uncarried(original, units.format) + [
+            replace(note, label=f"{member.name}: {note.label}")
+            for member in members for note in uncarried(member, units.format)]
         preview.verification = await verify.verify(client, scope.child_env(), runtime_dir(scope), units,
                                                    preview.dryrun, original, members,
+                                                   warnings=[str(n) for n in notes if n.kind != "unknown"],
                                                    wait_for_removal=not for_enable)
+        preview.verification.differences += [
+            verify.Difference(note.label, "set on the original", f"not carried: {note.reason}")
+            for note in notes if note.kind == "unknown"]
     return preview
 
 

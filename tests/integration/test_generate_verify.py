@@ -247,3 +247,12 @@ async def test_a_pod_whose_service_fails_comes_back_with_its_members(fmt, name, 
     assert members == [f"{name}-a"] and state in ("Created", "Exited")
     again = await services.build(user_scope, "pod", name, {"format": fmt, **FAST}, verified=False)
     assert [p.text for p in again.planned] == [p.text for p in original.planned]
+
+
+async def test_what_quadlet_cannot_carry_is_named_in_the_verification(name, user_scope):
+    podman("create", "--name", name, "--tty", BUSYBOX, "sleep", "100000")
+    quadlet = (await services.build(user_scope, "container", name, {"format": "quadlet"})).verification
+    assert any(w.startswith("--tty") and "written as PodmanArgs" in w for w in quadlet.warnings), quadlet.warnings
+    assert quadlet.identical, quadlet.differences  # named, and still carried
+    classic = (await services.build(user_scope, "container", name, {"format": "classic"})).verification
+    assert not any(w.startswith("--tty") for w in classic.warnings), classic.warnings
