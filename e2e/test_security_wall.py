@@ -79,8 +79,8 @@ def test_a_page_on_another_port_of_the_same_host_opens_no_websocket(server, admi
         assert " 403 " in handshake(server.port, path, origin, cookie), (path, origin)
 
 
-@pytest.mark.parametrize("path", ["/ws/ping/", "/ws/podman/user/containers/", "/ws/overview/user/",
-                                  "/ws/units/user/?kind=service", "/ws/user/logs/"])
+@pytest.mark.parametrize("path", ["/ws/ping/", "/ws/user/containers/", "/ws/user/overview/",
+                                  "/ws/user/units/?kind=service", "/ws/user/logs/"])
 def test_the_servers_own_origin_opens_websockets(server, admin_http, path):
     assert " 101 " in handshake(server.port, path, server.url, cookie_header(admin_http)), path
 

@@ -50,7 +50,7 @@ def podman_streams(monkeypatch):
 
 
 def socket_for(name, cookie):
-    return WebsocketCommunicator(application, f"/ws/podman/user/stats/{name}/", headers=[
+    return WebsocketCommunicator(application, f"/ws/user/containers/{name}/stats/", headers=[
         (b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000"), (b"cookie", cookie)])
 
 
