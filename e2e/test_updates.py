@@ -51,7 +51,8 @@ def served(server, tmp_path):
             podman("create", "--stop-timeout=1", "--name", prefix, reference)
             outcome = in_thread(services.generate_and_enable(scope, "container", prefix,
                                                              {"format": "quadlet", "stop_timeout": "0",
-                                                              "auto_update": "registry"}))
+                                                              "auto_update": "registry"},
+                                                             accept_differences=True))
             assert outcome.ok, (outcome.message, outcome.journal)
             registry.publish(build("2"), f"phu/{prefix}:stable")
             yield prefix, v1, reference
