@@ -18,6 +18,7 @@ str(item) is the sentence for the page, e.g.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -53,6 +54,17 @@ class Uncarried:
     def __str__(self) -> str:
         return f"{self.label} {self.value}: {self.reason}".replace(" : ", ": ") if self.value else \
             f"{self.label}: {self.reason}"
+
+
+# A Quadlet value written as it is (anything else is escaped or goes to PodmanArgs=).
+PLAIN_VALUE = re.compile(r"[A-Za-z0-9_@+=:,./-]+")
+
+
+def carried_by_key(setting: Setting, pod: bool = False) -> bool:
+    """Whether the Quadlet generator writes the setting as its own key (else PodmanArgs=)."""
+    if not setting.quadlet_key:
+        return False
+    return setting.quadlet_words or bool(PLAIN_VALUE.fullmatch(setting.quadlet_value))
 
 
 def _flag(name: str, value) -> tuple[str, ...]:
@@ -264,7 +276,6 @@ def _shown(setting: Setting) -> str:
 def uncarried(spec: ContainerSpec | PodSpec, fmt: str) -> list[Uncarried]:
     """What `fmt` ("quadlet" or "classic") does not carry as a key of its own, and the
     inspect fields Podhouse does not know (see the module's docstring)."""
-    from engine.units.quadlet import carried_by_key  # the Quadlet generator's own rule
     items: list[Uncarried] = []
     is_pod = isinstance(spec, PodSpec)
     if fmt == "quadlet":

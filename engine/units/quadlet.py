@@ -13,16 +13,14 @@ an infra container is refused: Quadlet's pod service follows the infra's conmon.
 from __future__ import annotations
 
 import json
-import re
 
-from engine.units.arguments import Setting, container_settings, pod_settings
+from engine.units.arguments import PLAIN_VALUE, Setting, carried_by_key, container_settings, pod_settings
 from engine.units.escaping import exec_line, exec_word, quadlet_obstacles, specifier_text
 from engine.units.generated import GeneratedUnits, UnitFile, with_marker
 from engine.units.options import UnitOptions
 from engine.units.spec import ContainerSpec, PodSpec
 
 # A value Quadlet copies verbatim and systemd then reads back verbatim.
-_PLAIN = re.compile(r"[A-Za-z0-9_@+=:,./-]+")
 SDNOTIFY_KEYS = {"conmon": [], "container": ["Notify=true"], "healthy": ["Notify=healthy"]}
 
 
@@ -36,13 +34,6 @@ def service_name(unit_name: str) -> str:
 
 def pod_service_name(unit_name: str) -> str:
     return f"{unit_name}-pod.service"
-
-
-def carried_by_key(setting: Setting, pod: bool = False) -> bool:
-    """Whether the setting is written as its own Quadlet key (else PodmanArgs=)."""
-    if not setting.quadlet_key:
-        return False
-    return setting.quadlet_words or bool(_PLAIN.fullmatch(setting.quadlet_value))
 
 
 def _setting_lines(settings: list[Setting], pod: bool = False) -> list[str]:
@@ -73,7 +64,7 @@ def container_text(spec: ContainerSpec, options: UnitOptions, pod_unit: str = ""
         settings = [s for s in settings if not s.quadlet_value.startswith("io.containers.autoupdate=")]
     lines = ["[Unit]", f"Description={specifier_text(f'Podman container {spec.name}')}",
              *options.unit_lines(), "", "[Container]"]
-    lines += [f"Image={spec.image}" if _PLAIN.fullmatch(spec.image) else f"Image={exec_word(spec.image)}",
+    lines += [f"Image={spec.image}" if PLAIN_VALUE.fullmatch(spec.image) else f"Image={exec_word(spec.image)}",
               f"ContainerName={spec.name}"]
     if pod_unit:
         lines.append(f"Pod={pod_unit}.pod")
