@@ -88,9 +88,15 @@ def browser():
         browser.close()
 
 
+# Playwright evaluates a string predicate (wait_for_function("...")) with eval, which
+# the pages' Content-Security-Policy forbids: the test pages bypass it.  The policy
+# itself is checked, unbypassed, by e2e/test_security_wall.py on every main page.
+CONTEXT = {"viewport": {"width": 1400, "height": 900}, "bypass_csp": True}
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context = browser.new_context(**CONTEXT)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

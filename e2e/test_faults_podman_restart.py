@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.host import hoststack
-from e2e.conftest import ADMIN
+from e2e.conftest import ADMIN, CONTEXT
 from e2e.test_faults_logs_resume import OwnServer
 from tests.podman_cli import BUSYBOX, podman
 
@@ -76,7 +76,7 @@ def test_r1_podman_killed_under_open_pages_banner_no_stale_rows_and_recovery(bro
     pages = []
     try:
         for path in ("/user/containers/", "/user/pods/", "/user/images/"):
-            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context = browser.new_context(**CONTEXT)
             page = context.new_page()
             page.set_default_timeout(60_000)
             # Straight to the list page (the overview asks podman for more than this needs).

@@ -32,7 +32,7 @@ def test_r8_a_short_soak_leaks_no_task_fd_or_journalctl(server, tmp_path):
         churn.create()
         with sync_playwright() as playwright:
             browser = soak.launch(playwright)
-            context = browser.new_context()
+            context = browser.new_context(bypass_csp=True)
             soak.log_in(context, own)
             # Warm up: every watcher and pool a page starts exists from here on.
             for page in soak.open_pages(context, own, PAGES, churn.names):

@@ -400,7 +400,7 @@ def test_an_image_archive_given_to_the_rootfs_import_is_refused_in_words(operato
 
 @pytest.fixture
 def phone_page(browser, server):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     yield log_in(page, server, OPERATOR)
@@ -425,7 +425,7 @@ def test_at_phone_width_every_area_is_reachable_and_nothing_overflows(phone_page
 
 
 def test_the_dark_theme_follows_the_system(browser, server):
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, color_scheme="dark")
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, color_scheme="dark", bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     log_in(page, server, OPERATOR)
