@@ -48,7 +48,8 @@ def _open(page, url: str, kind: str) -> None:
 def _ask_auto_update_and_see_the_difference(page) -> None:
     page.select_option("#service-auto-update", "local")
     page.wait_for_selector("#service-differences")
-    assert "io.containers.autoupdate=local" in page.inner_text("#service-differences")
+    differences = page.inner_text("#service-differences")
+    assert "--label io.containers.autoupdate" in differences and "local" in differences, differences
     assert page.get_attribute("#service-verification", "data-identical") == "no"
 
 
