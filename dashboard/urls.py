@@ -3,6 +3,9 @@ own url module under dashboard/views/.  A view gets the Scope itself (see
 ScopeConverter); a scope this host lacks matches no URL, and the 404 page
 (dashboard/views/not_found.py) says which scopes exist and why."""
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
+from django.views.generic import RedirectView
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
@@ -33,6 +36,9 @@ handler404 = "dashboard.views.not_found.page_not_found"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    # Pages that link no icon (Django's admin) make the browser ask for this one.
+    path("favicon.ico", login_not_required(RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+         name="favicon"),
     path("health/", home.health_fragment, name="health"),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

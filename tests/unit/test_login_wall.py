@@ -15,7 +15,7 @@ from dashboard.routing import websocket_urlpatterns
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"login"}  # the only page an anonymous visitor may see
+PUBLIC = {"login", "favicon"}  # the only page an anonymous visitor may see, and the icon (a static file)
 SAMPLE = {"scope": "user"}
 
 
