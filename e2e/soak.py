@@ -9,6 +9,7 @@ server's memory, file descriptors, tasks and journalctl children are sampled."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -137,6 +138,14 @@ def _wait(predicate, what: str, timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
+
+def _run_apart(coroutine):
+    """Run a coroutine to its end in a thread of its own: the session's Playwright keeps
+    an event loop running in the test's thread, where asyncio.run() is refused."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 class Churn:
     """`count` containers of its own, each started and stopped in turn, as many as
     the private service takes, through its API (`rate` toggles a second at most)."""
@@ -166,7 +175,7 @@ class Churn:
                             "log_configuration": {"driver": "journald"}})
                         response.raise_for_status()
                 await asyncio.gather(*(create(n) for n in self.names))
-        asyncio.run(create_all())
+        _run_apart(create_all())
 
     def start(self) -> None:
         self._thread.start()

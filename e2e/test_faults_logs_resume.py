@@ -93,7 +93,7 @@ def test_r4_a_dropped_socket_and_a_killed_server_lose_and_repeat_no_line(page, o
         page.goto(f"{own_server.url}/user/logs/?kind=container&name={name}&follow=on")
         wait_for_more(page, 500)
         # 1. The socket drops under the pane (not a close it asked for).
-        page.evaluate("document.querySelector('.log-pane').logPane.ws.close(4000)")
+        page.evaluate("document.querySelector('.log-pane').logPane.socket.ws.close(4000)")
         before = len(numbers(page))
         page.wait_for_function("window.phfOpens >= 2")
         wait_for_more(page, before + 1000)

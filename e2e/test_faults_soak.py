@@ -4,7 +4,6 @@ The long soak (100 pages, 10 minutes, memory and P1) is bench/bench_soak.py."""
 import time
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from e2e import soak
 
@@ -23,34 +22,33 @@ def settle(server: soak.SoakServer, journalctls: int = 0, timeout: float = 20) -
         time.sleep(0.5)
 
 
-def test_r8_a_short_soak_leaks_no_task_fd_or_journalctl(server, tmp_path):
+def test_r8_a_short_soak_leaks_no_task_fd_or_journalctl(server, browser, tmp_path):
     own = soak.SoakServer(tmp_path, server.env)
     churn = None
     try:
         own.start()
         churn = soak.Churn(own.podman_socket, count=10, rate=10)
         churn.create()
-        with sync_playwright() as playwright:
-            browser = soak.launch(playwright)
-            context = browser.new_context(bypass_csp=True)
-            soak.log_in(context, own)
-            # Warm up: every watcher and pool a page starts exists from here on.
-            for page in soak.open_pages(context, own, PAGES, churn.names):
-                page.wait_for_load_state("networkidle")
-                page.close()
-            before = settle(own)
+        # The session's browser: a second sync Playwright cannot start in this thread.
+        context = browser.new_context(bypass_csp=True)
+        soak.log_in(context, own)
+        # Warm up: every watcher and pool a page starts exists from here on.
+        for page in soak.open_pages(context, own, PAGES, churn.names):
+            page.wait_for_load_state("networkidle")
+            page.close()
+        before = settle(own)
 
-            pages = soak.open_pages(context, own, PAGES, churn.names)
-            churn.start()
-            during = []
-            for _ in range(3):
-                time.sleep(SECONDS / 3)
-                during.append(own.sample())
-            churn.stop()
-            for page in pages:
-                page.close()
-            after = settle(own)
-            browser.close()
+        pages = soak.open_pages(context, own, PAGES, churn.names)
+        churn.start()
+        during = []
+        for _ in range(3):
+            time.sleep(SECONDS / 3)
+            during.append(own.sample())
+        churn.stop()
+        for page in pages:
+            page.close()
+        after = settle(own)
+        context.close()
     finally:
         if churn is not None:
             churn.remove()

@@ -114,14 +114,6 @@ class LogPaneConsumer(PodhouseConsumer):
 
     async def stream(self, after: str | None, lines: int, follow: bool):
         try:
-            if after is None and follow and self.query.since is None:
-                # One journalctl for the last lines and what follows them: no seam
-                # between two readers, and the live lines wait for no second start.
-                follower = journal.JournalFollower(self.query, self.env, last_lines=lines)
-                async with aclosing(follower.batches()) as batches:
-                    async for batch in batches:
-                        await self.send_lines(batch)
-                return
             floor = None
             if after is None or not follow:
                 floor = time.time() - FLOOR_MARGIN
