@@ -134,18 +134,16 @@ async def build(scope: Scope, kind: str, name: str, form: Mapping[str, str], ver
     if units.format == "quadlet":
         preview.dryrun = await quadlet_dryrun(units, scope)
     if verified:
-        # What the format cannot carry as a key is named; what Podhouse does not know at
-        # all is a difference the user must accept before anything is written.
+        # What the format cannot carry as a key, and what Podhouse does not know, is named.
+        # (Unknown fields do not block yet: podman's own state fields such as
+        # OCIConfigPath and Config.sdNotifySocket still show among them.)
         notes = uncarried(original, units.format) + [
             replace(note, label=f"{member.name}: {note.label}")
             for member in members for note in uncarried(member, units.format)]
         preview.verification = await verify.verify(client, scope.child_env(), runtime_dir(scope), units,
                                                    preview.dryrun, original, members,
-                                                   warnings=[str(n) for n in notes if n.kind != "unknown"],
+                                                   warnings=[str(n) for n in notes],
                                                    wait_for_removal=not for_enable)
-        preview.verification.differences += [
-            verify.Difference(note.label, "set on the original", f"not carried: {note.reason}")
-            for note in notes if note.kind == "unknown"]
     return preview
 
 
@@ -194,8 +192,9 @@ class DifferencesNotConfirmed(ServiceError):
 
     def __init__(self, verification: verify.Verification):
         self.verification = verification
-        super().__init__(f"the service would not run the same container ({verification.summary}): "
-                         "confirm the differences to enable it anyway")
+        named = "; ".join(f"{d.label}: {d.original} -> {d.shadow}" for d in verification.differences[:5])
+        super().__init__(f"the service would not run the same container ({verification.summary}"
+                         f"{': ' + named if named else ''}): confirm the differences to enable it anyway")
 
 
 async def generate_and_enable(scope: Scope, kind: str, name: str, form: Mapping[str, str],
