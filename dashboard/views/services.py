@@ -72,7 +72,7 @@ async def preview(request, scope, kind, name):
     _target(kind)
     context = await _preview_context(scope, kind, name, _form(request.GET))
     response = await arender(request, "services/_preview.html", context)
-    return bad_input(response, context["errors"]) if context.get("errors") else response
+    return bad_input(request, response, context["errors"]) if context.get("errors") else response
 
 
 @require_POST
@@ -90,7 +90,7 @@ async def enable(request, scope, kind, name):
                 entry.result, entry.detail = "refused", context.get("problem") or "; ".join(
                     f"{field}: {message}" for field, message in context.get("errors", {}).items())
                 response = await arender(request, "services/_preview.html", context)
-                return bad_input(response, context["errors"]) if context.get("errors") else response
+                return bad_input(request, response, context["errors"]) if context.get("errors") else response
             # The outcome's badge then follows the unit live, from the watcher's version
             # before anything changed: no state change in between is missed.
             watch = await watch_for(scope, wait=False)

@@ -70,7 +70,7 @@ async def schedule_save(request, scope):
     form = {"on_calendar": request.POST.get("on_calendar", ""), "insecure": request.POST.get("insecure") == "1",
             "randomized_delay": request.POST.get("randomized_delay", "")}
     if errors:
-        return bad_input(_schedule_answer(await _schedule_context(request, scope, form=form, errors={
+        return bad_input(request, _schedule_answer(await _schedule_context(request, scope, form=form, errors={
             field: [message] for field, message in errors.items()})), errors)
     try:
         async with audited(request, "autoupdate-schedule", scope, target=schedule.TIMER,
@@ -78,7 +78,7 @@ async def schedule_save(request, scope):
             state = await update_schedule.turn_on(scope, wanted, confirmed=request.POST.get("confirmed") == "1")
             entry.detail = f"OnCalendar={wanted.on_calendar} RandomizedDelaySec={wanted.randomized_delay}"
     except schedule.CalendarError as error:  # checked before anything is written
-        return bad_input(_schedule_answer(await _schedule_context(request, scope, form=form, errors={
+        return bad_input(request, _schedule_answer(await _schedule_context(request, scope, form=form, errors={
             "on_calendar": [f"systemd cannot read it: {error}"]})), ["on_calendar"])
     except install.NeedsConfirmation as refusal:
         return _schedule_answer(await _schedule_context(request, scope, form=form,

@@ -37,8 +37,8 @@ document.addEventListener("submit", (event) => {
   if (event.target.matches("form[data-no-submit]")) event.preventDefault();
 });
 
-// A form answered with its bad fields marked (HTTP 400 and X-Podhouse-Bad-Fields,
-// dashboard/views/bad_input.py): shown in place like any answer, not as an error.
+// A form answered with its bad fields marked (X-Podhouse-Bad-Fields; 200 to htmx, 400
+// to anything else: dashboard/views/bad_input.py): shown in place, not as an error.
 document.addEventListener("htmx:beforeSwap", (event) => {
   const xhr = event.detail.xhr;
   if (xhr.status === 400 && xhr.getResponseHeader("X-Podhouse-Bad-Fields")) {
