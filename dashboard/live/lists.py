@@ -154,8 +154,8 @@ def page_group(token: str) -> str:
 
 
 class answering_row:
-    """The page's own answer to this action takes its row (the request's HX-Target)
-    out of the list: its socket leaves that row alone from now on.
+    """The page's own answer to this action takes its row (`dom_id`, else the
+    request's HX-Target) out of the list: its socket leaves that row alone from now on.
 
         async with answering_row(request):
             await client.remove_container(name)
@@ -164,10 +164,10 @@ class answering_row:
     when the block fails (the row stays on the page).  Without the page's token (a
     detail page, a plain form), or when it does not `apply`, it does nothing."""
 
-    def __init__(self, request, applies: bool = True):
+    def __init__(self, request, applies: bool = True, dom_id: str = ""):
         token = request.headers.get(PAGE_HEADER, "")
         self.group = page_group(token) if applies and _TOKEN.fullmatch(token) else None
-        self.dom_id = request.headers.get("HX-Target", "")
+        self.dom_id = dom_id or request.headers.get("HX-Target", "")
 
     async def _say(self, kind: str) -> None:
         if self.group and self.dom_id:

@@ -13,7 +13,7 @@ from dashboard import services
 from dashboard.host import scopes
 from dashboard.permissions import operator_required
 from dashboard.host.systemd import SystemdError
-from dashboard.live.lists import LISTS, answering_row, remember_page, render_rows
+from dashboard.live.lists import LISTS, answering_row, remember_page, render_rows, service_dom_id
 from dashboard.live.service_rows import service_row, service_rows
 from dashboard.live.unit_watch import row_dict, watch_for
 from dashboard.socket_urls import socket_url
@@ -141,7 +141,7 @@ def _service_action(action: str, run):
         try:
             # Remove's answer is the row with its outcome under other ids: the page's
             # socket lets the row go (a Disable's row goes on following the unit).
-            async with answering_row(request, applies=action == "remove"), \
+            async with answering_row(request, applies=action == "remove", dom_id=service_dom_id(service)), \
                     audited(request, f"service-{action}", scope, target=service) as entry:
                 outcome = await run(scope, service)
                 # Green only when the service ended as the action meant: a stop that killed
@@ -153,10 +153,13 @@ def _service_action(action: str, run):
             if made is None:
                 return HttpResponse(str(error), status=404, content_type="text/plain")
             return await arender(request, "services/_row.html", {
-                "scope": scope, "s": service_row(made, None), "user_can_operate": True, "failure": str(error)})
-        return await arender(request, "services/_row.html", {"scope": scope, "s": service_row(made, None),
-                                                             "user_can_operate": True, "outcome": outcome,
-                                                             "action": action})
+                "scope": scope, "s": service_row(made, None), "user_can_operate": True, "failure": str(error),
+                "oob": True})
+        # out of band (templates/services/_row.html says why); a removed row under other ids
+        row = service_row(made, None)
+        return await arender(request, "services/_row.html", {
+            "scope": scope, "s": row, "user_can_operate": True, "outcome": outcome, "action": action,
+            "oob": action != "remove", "replaces": row["dom_id"] if action == "remove" else ""})
 
     view.__name__ = f"service_{action}"
     return view

@@ -128,13 +128,15 @@ def test_a_live_row_keeps_the_outcome_slot_of_the_page_and_an_answer_brings_its_
     assert slot(live) == [{"class": "service-outcome-slot", "id": f"{service_dom_id(web)}-outcome",
                            "hx-preserve": None}]
     outcome = Outcome(False, web, "failed", "killed")
+    # an answer goes out of band: the row may have been replaced live while the action ran
     disabled = render_to_string("services/_row.html", {"scope": "user", "s": row, "user_can_operate": True,
-                                                        "outcome": outcome, "action": "disable"})
+                                                        "outcome": outcome, "action": "disable", "oob": True})
     assert slot(disabled) == [{"class": "service-outcome-slot", "id": f"{service_dom_id(web)}-outcome"}]
-    assert Tags(disabled).ids("tr") == [(service_dom_id(web), "")]
+    assert Tags(disabled).ids("tr") == [(service_dom_id(web), "true")]
     removed = render_to_string("services/_row.html", {"scope": "user", "s": row, "user_can_operate": True,
-                                                       "outcome": Outcome(True, web, "removed"), "action": "remove"})
+                                                       "outcome": Outcome(True, web, "removed"), "action": "remove",
+                                                       "replaces": service_dom_id(web)})
     # other ids: a new row of the same name, and its slot, are not this one
-    assert Tags(removed).ids("tr") == [(f"{service_dom_id(web)}-removed", "")]
+    assert Tags(removed).ids("tr") == [(f"{service_dom_id(web)}-removed", f"outerHTML:#{service_dom_id(web)}")]
     assert slot(removed) == [{"class": "service-outcome-slot"}]
     assert "data-action" not in removed
