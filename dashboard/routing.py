@@ -10,7 +10,7 @@ from dashboard.consumers.ping import PingConsumer
 from dashboard.consumers.podman_live import ContainerSummaryConsumer, PodmanListConsumer, PullProgressConsumer
 from dashboard.consumers.services import ServicesConsumer, ServiceStateConsumer
 from dashboard.consumers.units import UnitConsumer, UnitsConsumer
-from dashboard.consumers.updates import ScheduleStateConsumer, UpdateProgressConsumer
+from dashboard.consumers.updates import ScheduleStateConsumer, UpdatableContainersConsumer, UpdateProgressConsumer
 
 websocket_urlpatterns = [
     path("ws/ping/", PingConsumer.as_asgi(), name="ping-socket"),
@@ -28,8 +28,9 @@ websocket_urlpatterns = [
     path("ws/<str:scope>/services/", ServicesConsumer.as_asgi(), name="services-socket"),
     path("ws/<str:scope>/services/state/", ServiceStateConsumer.as_asgi(), name="service-state-socket"),
     path("ws/<str:scope>/logs/", LogPaneConsumer.as_asgi(), name="logs-socket"),
-    # before the jobs' route, which would take "schedule" for a job id
+    # before the jobs' route, which would take "schedule" or "containers" for a job id
     path("ws/<str:scope>/updates/schedule/", ScheduleStateConsumer.as_asgi(), name="update-schedule-socket"),
+    path("ws/<str:scope>/updates/containers/", UpdatableContainersConsumer.as_asgi(), name="updates-socket"),
     path("ws/<str:scope>/updates/<str:job>/", UpdateProgressConsumer.as_asgi(), name="update-progress-socket"),
 ]
 

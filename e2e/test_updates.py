@@ -195,3 +195,32 @@ async def _turn_off(scope):
     from dashboard import update_schedule
 
     await update_schedule.turn_off(scope)
+
+
+def test_the_containers_kept_current_follow_podman_live(operator_page, server):
+    """The list of containers kept current is live: a container labelled for updates
+    (and named by a unit) that is made after the page was read appears, its state
+    follows start, and its removal takes the row away; the page logs no error."""
+    page, name = operator_page, f"phu-{secrets.token_hex(3)}"
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"{server.url}/user/updates/")
+        page.wait_for_function("document.querySelector('#updates-live')?.getAttribute('ws-connect')")
+        row = page.locator(f"#updates-table tr[data-container='{name}']")
+        assert row.count() == 0
+        podman("create", "--label", "io.containers.autoupdate=local", "--label", f"PODMAN_SYSTEMD_UNIT={name}.service",
+               "--name", name, BUSYBOX, "sh", "-c", "trap 'exit 0' TERM; sleep 100000 & wait")
+        row.wait_for(timeout=30_000)
+        assert row.get_attribute("data-state") == "created"
+        assert "local" in row.inner_text() and f"{name}.service" in row.inner_text()
+        assert page.locator("#updates-none").is_hidden()
+        podman("start", name)
+        page.wait_for_selector(f"#updates-table tr[data-container='{name}'][data-state=running]", timeout=30_000)
+        assert row.locator("button.update-one").count() == 1
+        podman("rm", "-f", "-t", "0", name)
+        row.wait_for(state="detached", timeout=30_000)
+        assert errors == []
+    finally:
+        subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True)

@@ -1,11 +1,28 @@
-"""The progress of a check or an update of containers (dashboard.updates), and the
-state of the auto-update schedule (dashboard.update_schedule), live."""
+"""The updates page, live: the containers kept current (the live-list contract of
+dashboard.live.lists, on the containers' watcher), the progress of a check or an
+update of containers (dashboard.updates), and the state of the auto-update schedule
+(dashboard.update_schedule)."""
 from django.template.loader import render_to_string
 
 from dashboard import update_schedule, updates
+from dashboard.consumers.podman_live import PodmanListConsumer
 from dashboard.consumers.progress import JobProgressConsumer
 from dashboard.consumers.units import UnitStateConsumer
+from dashboard.live.lists import LISTS
 from engine.units.schedule import SERVICE, TIMER
+
+
+class UpdatableContainersConsumer(PodmanListConsumer):
+    """The containers that auto-update keeps current: the containers' rows whose
+    "update" is set (dashboard.live.podman_rows)."""
+
+    async def setup(self):
+        self.kwargs["area"] = "containers"
+        await super().setup()
+        self.live_list = LISTS["updates"]
+
+    def visible(self, row):
+        return bool(row.get("update"))
 
 
 class UpdateProgressConsumer(JobProgressConsumer):

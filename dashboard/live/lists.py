@@ -1,4 +1,5 @@
-"""The one contract of every live list (containers, pods, images, units, services).
+"""The one contract of every live list (containers, pods, images, units, services, and
+the containers the updates page keeps current).
 
 A watcher publishes, on the list's Channels group,
     {"type": "rows.changed", "rows": {key: row-data or None}, "position": ...}
@@ -73,6 +74,9 @@ LISTS = {
     "units": LiveList("units", "units-body", "units/_rows.html", unit_dom_id, lambda row: row["name"]),
     "services": LiveList("services", "services-body", "services/_rows.html", service_dom_id,
                          lambda row: row["service"]),
+    # the containers rows (podman_rows.container_row) that auto-update keeps current
+    "updates": LiveList("updates", "updates-body", "updates/_rows.html", lambda key: f"update-row-{key}",
+                        lambda row: row["name"]),
 }
 
 
