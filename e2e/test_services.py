@@ -187,7 +187,7 @@ def test_the_services_list_follows_services_made_started_stopped_and_removed_els
     errors = console_errors(page)
     try:
         page.goto(f"{server.url}/user/services/")
-        page.wait_for_function("document.querySelector('#services-live')?.getAttribute('ws-connect')")
+        page.wait_for_selector("#services-live[data-live=open]")
         row = page.locator(f"tr[data-service='{service}']")
         assert row.count() == 0
         outcome = in_thread(services.generate_and_enable(scope, "container", name, {"format": "classic",

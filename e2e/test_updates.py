@@ -207,7 +207,7 @@ def test_the_containers_kept_current_follow_podman_live(operator_page, server):
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         page.goto(f"{server.url}/user/updates/")
-        page.wait_for_function("document.querySelector('#updates-live')?.getAttribute('ws-connect')")
+        page.wait_for_selector("#updates-live[data-live=open]")
         row = page.locator(f"#updates-table tr[data-container='{name}']")
         assert row.count() == 0
         podman("create", "--label", "io.containers.autoupdate=local", "--label", f"PODMAN_SYSTEMD_UNIT={name}.service",
