@@ -175,6 +175,12 @@ def test_automatic_updates_are_turned_on_with_systemds_words_and_off_again(opera
                              capture_output=True, text=True, env=scope.child_env())
         assert run.returncode == 0, run.stderr
         page.wait_for_selector("#schedule-last-result[data-result='worked']", timeout=30_000)
+        # and Run now starts the same service from the page
+        page.click("#schedule-run")
+        page.wait_for_selector("#schedule-message", timeout=30_000)
+        assert page.inner_text("#schedule-message") in (
+            "Job for podhouse-auto-update.service done.",
+            "podhouse-auto-update.service is running; its log says how the update goes.")
 
         page.click("#schedule-off-button")
         page.wait_for_selector("#update-schedule[data-installed='0']")
