@@ -31,9 +31,12 @@ class LiveListConsumer(PodhouseConsumer):
         token = self.query.get("page", "")
         self.released = set()
         self.shown = claim_page(token)
-        if self.shown is not None:
-            await self.channel_layer.group_add(page_group(token), self.channel_name)
-            self.joined.append(page_group(token))
+        # joined even when the token was claimed before (a socket that reconnects
+        # draws every row again, and the page's actions still name it)
+        group = page_group(token)
+        if group is not None:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined.append(group)
         missed = self.missed() if self.shown is not None else None
         if missed is None:
             await self.refresh()

@@ -152,9 +152,10 @@ PAGE_HEADER = "X-Podhouse-Page"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-def page_group(token: str) -> str:
-    """The Channels group of one page's list socket (the page's token names it)."""
-    return f"livepage.{token}"
+def page_group(token: str) -> str | None:
+    """The Channels group of one page's list socket (the page's token names it), None
+    for what is no token of remember_page's."""
+    return f"livepage.{token}" if _TOKEN.fullmatch(token or "") else None
 
 
 class answering_row:
@@ -170,7 +171,7 @@ class answering_row:
 
     def __init__(self, request, applies: bool = True, dom_id: str = ""):
         token = request.headers.get(PAGE_HEADER, "")
-        self.group = page_group(token) if applies and _TOKEN.fullmatch(token) else None
+        self.group = page_group(token) if applies else None
         self.dom_id = dom_id or request.headers.get("HX-Target", "")
 
     async def _say(self, kind: str) -> None:
