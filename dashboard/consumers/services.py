@@ -34,13 +34,14 @@ class ServicesConsumer(UnitWatchMixin, LiveListConsumer):
         await super().ready()
 
     def missed(self):
-        return service_changes(self.unit_scope, self.watch.changed_since(self.since))
+        return service_changes(self.unit_scope, self.watch.changed_since(self.since), self.shown or set())
 
     async def read_all(self):
         return service_rows(self.unit_scope, {row.name: unit_watch.row_dict(row) for row in self.watch.snapshot()})
 
     async def rows_changed(self, message):
-        await super().rows_changed({**message, "rows": service_changes(self.unit_scope, message["rows"])})
+        rows = service_changes(self.unit_scope, message["rows"], (self.shown or set()) | self.released)
+        await super().rows_changed({**message, "rows": rows})
 
 
 class ServiceStateConsumer(UnitStateConsumer):

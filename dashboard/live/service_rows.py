@@ -23,10 +23,21 @@ def service_rows(scope: Scope, units: dict[str, dict]) -> list[dict]:
     return [service_row(made, units.get(name)) for name, made in sorted(services.podhouse_services(scope).items())]
 
 
-def service_changes(scope: Scope, changes: dict[str, dict | None]) -> dict[str, dict | None]:
+def _may_be_made(scope: Scope, service: str) -> bool:
+    """Whether a main service's own file is there (a classic unit, a Quadlet .container or .pod)."""
+    stem = service.removesuffix(".service")
+    return ((scope.unit_dir / service).exists() or (scope.quadlet_dir / f"{stem}.container").exists()
+            or (stem.endswith("-pod") and (scope.quadlet_dir / f"{stem.removesuffix('-pod')}.pod").exists()))
+
+
+def service_changes(scope: Scope, changes: dict[str, dict | None], held: set[str] = frozenset()) -> dict[str, dict | None]:
     """The unit watcher's changes of service units as changes of the services list: a
     unit whose files Podhouse no longer made (or never made) is None, gone from it.
-    The files are read again for each batch: generating or removing a service writes
-    them before the daemon-reload whose changes bring the unit."""
+    The files are read again for a batch that may concern the list (a unit of a row
+    the page holds, `held`, or one with a file of its own where Podhouse writes):
+    generating or removing a service writes them before the daemon-reload whose
+    changes bring the unit.  The many other services' changes cost a stat or three."""
+    if not any(name in held or _may_be_made(scope, name) for name in changes):
+        return dict.fromkeys(changes)
     made = services.podhouse_services(scope)
     return {name: (service_row(made[name], unit) if name in made else None) for name, unit in changes.items()}

@@ -140,3 +140,22 @@ def test_a_live_row_keeps_the_outcome_slot_of_the_page_and_an_answer_brings_its_
     assert Tags(removed).ids("tr") == [(f"{service_dom_id(web)}-removed", f"outerHTML:#{service_dom_id(web)}")]
     assert slot(removed) == [{"class": "service-outcome-slot"}]
     assert "data-action" not in removed
+
+
+def test_a_batch_of_other_services_reads_no_file_of_podhouse(tmp_path, monkeypatch):
+    from dashboard.live import service_rows
+    scope = scope_in(tmp_path)
+    web = make(scope, "web")
+    read = []
+    monkeypatch.setattr(service_rows.services, "podhouse_services",
+                        lambda s: read.append(s) or podhouse_services(s))
+    assert service_rows.service_changes(scope, {"sshd.service": unit("sshd.service")}) == {"sshd.service": None}
+    assert read == []
+    # a row the page holds is looked up, even when its file went
+    assert service_rows.service_changes(scope, {"gone.service": None}, held={"gone.service"}) == {"gone.service": None}
+    assert len(read) == 1
+    assert service_rows.service_changes(scope, {web: unit(web)})[web]["service"] == web
+    (scope.quadlet_dir / "db.container").write_text("x")
+    (scope.quadlet_dir / "pod1.pod").write_text("x")
+    assert service_rows._may_be_made(scope, "db.service") and service_rows._may_be_made(scope, "pod1-pod.service")
+    assert not service_rows._may_be_made(scope, "pod1.service")
