@@ -30,7 +30,10 @@ websocket_urlpatterns = [
     path("ws/<str:scope>/logs/", LogPaneConsumer.as_asgi(), name="logs-socket"),
     # before the jobs' route, which would take "schedule" or "containers" for a job id
     path("ws/<str:scope>/updates/schedule/", ScheduleStateConsumer.as_asgi(), name="update-schedule-socket"),
-    path("ws/<str:scope>/updates/containers/", UpdatableContainersConsumer.as_asgi(), name="updates-socket"),
+    path("ws/<str:scope>/updates/containers/", UpdatableContainersConsumer.as_asgi(), {"list": "updates"},
+         name="updates-socket"),
+    path("ws/<str:scope>/updates/not-updatable/", UpdatableContainersConsumer.as_asgi(), {"list": "updates-cannot"},
+         name="updates-cannot-socket"),
     path("ws/<str:scope>/updates/<str:job>/", UpdateProgressConsumer.as_asgi(), name="update-progress-socket"),
 ]
 

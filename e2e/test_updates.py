@@ -206,7 +206,8 @@ async def _turn_off(scope):
 def test_the_containers_kept_current_follow_podman_live(operator_page, server):
     """The list of containers kept current is live: a container labelled for updates
     (and named by a unit) that is made after the page was read appears, its state
-    follows start, and its removal takes the row away; the page logs no error."""
+    follows start, and its removal takes the row away; one without a unit comes and
+    goes in the list of those that cannot be kept current; the page logs no error."""
     page, name = operator_page, f"phu-{secrets.token_hex(3)}"
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
@@ -227,6 +228,15 @@ def test_the_containers_kept_current_follow_podman_live(operator_page, server):
         assert row.locator("button.update-one").count() == 1
         podman("rm", "-f", "-t", "0", name)
         row.wait_for(state="detached", timeout=30_000)
+
+        # labelled without a unit: it comes to the list of those that cannot be kept current
+        podman("create", "--label", "io.containers.autoupdate=registry", "--name", name, BUSYBOX, "true")
+        cannot = page.locator(f"#updates-cannot tr[data-container='{name}']")
+        cannot.wait_for(timeout=30_000)
+        assert "not run by a unit: cannot be updated" in cannot.inner_text()
+        assert row.count() == 0
+        podman("rm", "-f", "-t", "0", name)
+        cannot.wait_for(state="detached", timeout=30_000)
         assert errors == []
     finally:
         subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True)

@@ -9,20 +9,26 @@ from dashboard.consumers.podman_live import PodmanListConsumer
 from dashboard.consumers.progress import JobProgressConsumer
 from dashboard.consumers.units import UnitStateConsumer
 from dashboard.live.lists import LISTS
+from engine.autoupdate import NO_UNIT
 from engine.units.schedule import SERVICE, TIMER
 
 
 class UpdatableContainersConsumer(PodmanListConsumer):
-    """The containers that auto-update keeps current: the containers' rows whose
-    "update" is set (dashboard.live.podman_rows)."""
+    """The containers that auto-update keeps current (the route's `list` "updates"),
+    or those labelled for it that it cannot ("updates-cannot"): the containers' rows
+    whose "update" says so (dashboard.live.podman_rows)."""
 
     async def setup(self):
         self.kwargs["area"] = "containers"
         await super().setup()
-        self.live_list = LISTS["updates"]
+        self.live_list = LISTS[self.kwargs["list"]]
 
     def visible(self, row):
-        return bool(row.get("update"))
+        update = row.get("update")
+        return bool(update) and bool(update["problem"]) == (self.live_list.name == "updates-cannot")
+
+    def row_context(self):
+        return {**super().row_context(), "no_unit": NO_UNIT}
 
 
 class UpdateProgressConsumer(JobProgressConsumer):

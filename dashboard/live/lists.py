@@ -74,9 +74,12 @@ LISTS = {
     "units": LiveList("units", "units-body", "units/_rows.html", unit_dom_id, lambda row: row["name"]),
     "services": LiveList("services", "services-body", "services/_rows.html", service_dom_id,
                          lambda row: row["service"]),
-    # the containers rows (podman_rows.container_row) that auto-update keeps current
+    # the containers rows (podman_rows.container_row) that auto-update keeps current,
+    # and those labelled for it that it cannot
     "updates": LiveList("updates", "updates-body", "updates/_rows.html", lambda key: f"update-row-{key}",
                         lambda row: row["name"]),
+    "updates-cannot": LiveList("updates-cannot", "updates-cannot-body", "updates/_cannot_rows.html",
+                               lambda key: f"update-cannot-row-{key}", lambda row: row["name"]),
 }
 
 

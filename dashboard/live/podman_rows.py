@@ -23,12 +23,14 @@ def container_row(c: Container) -> dict:
 
 
 def _update(c: Container) -> dict | None:
-    """What the updates page's list shows of a container that Podman's auto-update
-    would keep current (None when it does not, or cannot: engine.autoupdate)."""
+    """What the updates page's lists show of a container labelled for Podman's
+    auto-update (None when it is not): `problem` says why it cannot be kept current
+    ("" when it can; engine.autoupdate)."""
     found = candidate(c)
-    if found is None or not found.can_update:
+    if found is None:
         return None
-    return {"policy": found.policy, "reference": found.reference, "short_image_id": found.short_image_id}
+    return {"policy": found.policy, "reference": found.reference, "short_image_id": found.short_image_id,
+            "problem": found.problem}
 
 
 def container_filters(params) -> dict[str, str]:

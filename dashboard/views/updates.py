@@ -39,12 +39,16 @@ async def _tables_context(request, scope: scopes.Scope) -> dict:
     # containers' watcher: its position is taken before podman is read.
     position = ensure_watching(scope.name).position()
     containers = await client_for(scope.name).list_containers(all=True)
-    found = autoupdate.candidates(containers)
-    rows = sorted((row for row in map(container_row, containers) if row["update"]), key=lambda row: row["name"])
+    labelled = sorted((row for row in map(container_row, containers) if row["update"] and not row["is_infra"]),
+                      key=lambda row: row["name"])
+    rows = [row for row in labelled if not row["update"]["problem"]]
+    cannot = [row for row in labelled if row["update"]["problem"]]
     can_act = await operate_flag(request)
-    return {"scope": scope, "cannot": [c for c in found if not c.can_update], "no_unit": autoupdate.NO_UNIT,
-            "rows": render_rows(LISTS["updates"], rows, {"scope": scope, "user_can_operate": can_act}),
-            "position": position, "page": remember_page(row["id"] for row in rows),
+    context = {"scope": scope, "user_can_operate": can_act, "no_unit": autoupdate.NO_UNIT}
+    return {"scope": scope, "no_unit": autoupdate.NO_UNIT, "position": position,
+            "rows": render_rows(LISTS["updates"], rows, context), "page": remember_page(row["id"] for row in rows),
+            "cannot_rows": render_rows(LISTS["updates-cannot"], cannot, context),
+            "cannot_page": remember_page(row["id"] for row in cannot),
             "history": await _history(scope), "can_operate": can_act, "updated": autoupdate.UPDATED}
 
 
