@@ -217,6 +217,14 @@ def test_the_containers_kept_current_follow_podman_live(operator_page, server):
         page.wait_for_selector("#updates-live[data-live=open]")
         row = page.locator(f"#updates-table tr[data-container='{name}']")
         assert row.count() == 0
+        # "Update now" asks first; refused, nothing starts.  (Accepted it would update
+        # every due container of the shared stack, other sessions' too: the job itself
+        # is the per-row Update's, clicked in test_check_update_and_roll_back_from_the_page.)
+        asked: list[str] = []
+        page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+        page.click("#updates-update-all")
+        assert asked == ["Update every container whose update is due (its unit restarts)?"]
+        assert page.locator("#updates-progress .update-job").count() == 0
         podman("create", "--label", "io.containers.autoupdate=local", "--label", f"PODMAN_SYSTEMD_UNIT={name}.service",
                "--name", name, BUSYBOX, "sh", "-c", "trap 'exit 0' TERM; sleep 100000 & wait")
         row.wait_for(timeout=30_000)
