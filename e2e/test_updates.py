@@ -175,6 +175,12 @@ def test_automatic_updates_are_turned_on_with_systemds_words_and_off_again(opera
                              capture_output=True, text=True, env=scope.child_env())
         assert run.returncode == 0, run.stderr
         page.wait_for_selector("#schedule-last-result[data-result='worked']", timeout=30_000)
+        # and Run now starts the same service from the page
+        page.click("#schedule-run")
+        page.wait_for_selector("#schedule-message", timeout=30_000)
+        assert page.inner_text("#schedule-message") in (
+            "Job for podhouse-auto-update.service done.",
+            "podhouse-auto-update.service is running; its log says how the update goes.")
 
         page.click("#schedule-off-button")
         page.wait_for_selector("#update-schedule[data-installed='0']")
@@ -195,3 +201,50 @@ async def _turn_off(scope):
     from dashboard import update_schedule
 
     await update_schedule.turn_off(scope)
+
+
+def test_the_containers_kept_current_follow_podman_live(operator_page, server):
+    """The list of containers kept current is live: a container labelled for updates
+    (and named by a unit) that is made after the page was read appears, its state
+    follows start, and its removal takes the row away; one without a unit comes and
+    goes in the list of those that cannot be kept current; the page logs no error."""
+    page, name = operator_page, f"phu-{secrets.token_hex(3)}"
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"{server.url}/user/updates/")
+        page.wait_for_selector("#updates-live[data-live=open]")
+        row = page.locator(f"#updates-table tr[data-container='{name}']")
+        assert row.count() == 0
+        # "Update now" asks first; refused, nothing starts.  (Accepted it would update
+        # every due container of the shared stack, other sessions' too: the job itself
+        # is the per-row Update's, clicked in test_check_update_and_roll_back_from_the_page.)
+        asked: list[str] = []
+        page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+        page.click("#updates-update-all")
+        assert asked == ["Update every container whose update is due (its unit restarts)?"]
+        assert page.locator("#updates-progress .update-job").count() == 0
+        podman("create", "--label", "io.containers.autoupdate=local", "--label", f"PODMAN_SYSTEMD_UNIT={name}.service",
+               "--name", name, BUSYBOX, "sh", "-c", "trap 'exit 0' TERM; sleep 100000 & wait")
+        row.wait_for(timeout=30_000)
+        assert row.get_attribute("data-state") == "created"
+        assert "local" in row.inner_text() and f"{name}.service" in row.inner_text()
+        assert page.locator("#updates-none").is_hidden()
+        podman("start", name)
+        page.wait_for_selector(f"#updates-table tr[data-container='{name}'][data-state=running]", timeout=30_000)
+        assert row.locator("button.update-one").count() == 1
+        podman("rm", "-f", "-t", "0", name)
+        row.wait_for(state="detached", timeout=30_000)
+
+        # labelled without a unit: it comes to the list of those that cannot be kept current
+        podman("create", "--label", "io.containers.autoupdate=registry", "--name", name, BUSYBOX, "true")
+        cannot = page.locator(f"#updates-cannot tr[data-container='{name}']")
+        cannot.wait_for(timeout=30_000)
+        assert "not run by a unit: cannot be updated" in cannot.inner_text()
+        assert row.count() == 0
+        podman("rm", "-f", "-t", "0", name)
+        cannot.wait_for(state="detached", timeout=30_000)
+        assert errors == []
+    finally:
+        subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True)

@@ -1,11 +1,11 @@
 """The page's side of a live list (dashboard.live.lists): one consumer shape for the
-containers, pods, images and units tables."""
+containers, pods, images, units and services tables."""
 from __future__ import annotations
 
 from channels.db import database_sync_to_async
 
 from dashboard.consumers.base import PodhouseConsumer
-from dashboard.live.lists import LiveList, claim_page, swaps, whole_body
+from dashboard.live.lists import LiveList, claim_page, page_group, swaps, whole_body
 from dashboard.permissions import can_operate
 
 
@@ -15,9 +15,12 @@ class LiveListConsumer(PodhouseConsumer):
       read_all()  every row now (a full read, when the page cannot be caught up)
       visible(row) whether the page shows a row (its filters)
       row_context() what the rows template needs besides the rows.
-    The page's URL carries `page`, the token of the row keys it drew."""
+    The page's URL carries `page`, the token of the row keys it drew; the socket also
+    joins that page's group, where the page's own actions say which row their answer
+    takes (rows.released / rows.held, dashboard.live.lists.answering_row)."""
 
     live_list: LiveList
+    released: set[str] = frozenset()
 
     async def setup(self):
         self.can_operate = await database_sync_to_async(can_operate)(self.scope["user"])
@@ -25,7 +28,15 @@ class LiveListConsumer(PodhouseConsumer):
     async def ready(self):
         # Which rows the page holds; what changed since it was rendered.  Without
         # either, the page gets every row again.
-        self.shown = claim_page(self.query.get("page", ""))
+        token = self.query.get("page", "")
+        self.released = set()
+        self.shown = claim_page(token)
+        # joined even when the token was claimed before (a socket that reconnects
+        # draws every row again, and the page's actions still name it)
+        group = page_group(token)
+        if group is not None:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined.append(group)
         missed = self.missed() if self.shown is not None else None
         if missed is None:
             await self.refresh()
@@ -46,7 +57,7 @@ class LiveListConsumer(PodhouseConsumer):
         return {"scope": self.kwargs["scope"], "user_can_operate": self.can_operate}
 
     async def apply(self, changes: dict[str, dict | None]) -> None:
-        for message in swaps(self.live_list, changes, self.shown, self.visible, self.row_context()):
+        for message in swaps(self.live_list, changes, self.shown, self.visible, self.row_context(), self.released):
             await self.send(text_data=message)
 
     async def refresh(self) -> bool:
@@ -56,6 +67,7 @@ class LiveListConsumer(PodhouseConsumer):
             return False
         rows = [row for row in rows if self.visible(row)]
         self.shown = {row[self.key_field] for row in rows}
+        self.released = set()
         await self.send(text_data=whole_body(self.live_list, rows, self.row_context()))
         return True
 
@@ -69,3 +81,17 @@ class LiveListConsumer(PodhouseConsumer):
 
     async def rows_refresh(self, message):
         await self.refresh()
+
+    # -- the page's own actions (dashboard.live.lists.answering_row) ------------------------
+    async def rows_released(self, message):
+        if self.shown is None:
+            return
+        for key in [key for key in self.shown if self.live_list.dom_id(key) == message["dom_id"]]:
+            self.shown.discard(key)
+            self.released.add(key)
+
+    async def rows_held(self, message):
+        # The action failed and its answer left the row: draw the page again from
+        # what is true now (changes to the row were not sent meanwhile).
+        if any(self.live_list.dom_id(key) == message["dom_id"] for key in self.released):
+            await self.refresh()

@@ -1,4 +1,5 @@
-"""The one contract of every live list (containers, pods, images, units).
+"""The one contract of every live list (containers, pods, images, units, services, and
+the containers the updates page keeps current).
 
 A watcher publishes, on the list's Channels group,
     {"type": "rows.changed", "rows": {key: row-data or None}, "position": ...}
@@ -16,18 +17,27 @@ rows template, wrapped by live/_swaps.html, live/_append.html or live/_body.html
     a row it holds that still shows  -> replaced (the row template with oob)
     a row it lacks that now shows    -> appended (hx-swap-oob="beforeend:#<body id>")
     a row it holds that left or went -> deleted  (hx-swap-oob="delete")
-so no swap lacks its target and no script is needed.  (One exception: a row that the
-page's own action answer already took out, the Remove button's empty answer, is still
-"held" until its deletion comes; htmx then reports the missing target.)"""
+so no swap lacks its target and no script is needed.
+
+A page's own action may answer with its row taken out (Remove: nothing, or a row that
+keeps the action's outcome under another id).  A delete of that row would then find no
+target (htmx's oobErrorNoTarget), so the list's actions carry the page's token (header
+X-Podhouse-Page, set on the list's socket element) and the view says so before it acts
+(`answering_row`): the socket stops holding that row ("rows.released") and sends nothing
+more for it; its deletion, when it comes, is dropped.  The release travels before the
+action's own changes, so none of them overtakes it.  When the action fails, the row is
+held again ("rows.held") and the page drawn again from a full read."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from channels.layers import get_channel_layer
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
 
@@ -50,6 +60,11 @@ def unit_dom_id(name: str) -> str:
     return "unit-" + hashlib.sha1(name.encode()).hexdigest()[:16]
 
 
+def service_dom_id(service: str) -> str:
+    """A stable element id for a service Podhouse made (its row on the services page)."""
+    return "service-row-" + hashlib.sha1(service.encode()).hexdigest()[:16]
+
+
 LISTS = {
     "containers": LiveList("containers", "containers-body", "containers.html",
                            lambda key: f"container-row-{key}", lambda row: row["name"], engine="rows"),
@@ -57,6 +72,14 @@ LISTS = {
     "images": LiveList("images", "images-body", "images/_rows.html", lambda key: f"image-row-{key}",
                        lambda row: row["name"]),
     "units": LiveList("units", "units-body", "units/_rows.html", unit_dom_id, lambda row: row["name"]),
+    "services": LiveList("services", "services-body", "services/_rows.html", service_dom_id,
+                         lambda row: row["service"]),
+    # the containers rows (podman_rows.container_row) that auto-update keeps current,
+    # and those labelled for it that it cannot
+    "updates": LiveList("updates", "updates-body", "updates/_rows.html", lambda key: f"update-row-{key}",
+                        lambda row: row["name"]),
+    "updates-cannot": LiveList("updates-cannot", "updates-cannot-body", "updates/_cannot_rows.html",
+                               lambda key: f"update-cannot-row-{key}", lambda row: row["name"]),
 }
 
 
@@ -68,12 +91,18 @@ def render_rows(live_list: LiveList, rows: list[dict], context: dict, oob: bool 
 
 
 def swaps(live_list: LiveList, changes: dict[str, dict | None], shown: set[str],
-          visible: Callable[[dict], bool], context: dict) -> list[str]:
+          visible: Callable[[dict], bool], context: dict, released: set[str] | None = None) -> list[str]:
     """The messages that bring a page holding `shown` up to `changes` (and update
     `shown`).  Deletes and replacements travel in one message, appends in another: the
-    HTML parser drops a <tbody> that follows a <tr>."""
+    HTML parser drops a <tbody> that follows a <tr>.  A key in `released` belongs to the
+    page's own action answer: nothing is sent for it, and once it is gone it is forgotten."""
     deleted, replaced, appended = [], [], []
+    released = released if released is not None else set()
     for key, row in changes.items():
+        if key in released:
+            if row is None or not visible(row):
+                released.discard(key)
+            continue
         if row is not None and visible(row):
             (replaced if key in shown else appended).append(row)
             shown.add(key)
@@ -119,3 +148,44 @@ def claim_page(token: str) -> set[str] | None:
     with _pages_lock:
         found = _pages.pop(token, None)
     return set(found[1]) if found else None
+
+
+# -- a page's own action answers its row ---------------------------------------------------
+PAGE_HEADER = "X-Podhouse-Page"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def page_group(token: str) -> str | None:
+    """The Channels group of one page's list socket (the page's token names it), None
+    for what is no token of remember_page's."""
+    return f"livepage.{token}" if _TOKEN.fullmatch(token or "") else None
+
+
+class answering_row:
+    """The page's own answer to this action takes its row (`dom_id`, else the
+    request's HX-Target) out of the list: its socket leaves that row alone from now on.
+
+        async with answering_row(request):
+            await client.remove_container(name)
+
+    Said before the action (so it precedes every change the action causes); said back
+    when the block fails (the row stays on the page).  Without the page's token (a
+    detail page, a plain form), or when it does not `apply`, it does nothing."""
+
+    def __init__(self, request, applies: bool = True, dom_id: str = ""):
+        token = request.headers.get(PAGE_HEADER, "")
+        self.group = page_group(token) if applies else None
+        self.dom_id = dom_id or request.headers.get("HX-Target", "")
+
+    async def _say(self, kind: str) -> None:
+        if self.group and self.dom_id:
+            await get_channel_layer().group_send(self.group, {"type": kind, "dom_id": self.dom_id})
+
+    async def __aenter__(self) -> "answering_row":
+        await self._say("rows.released")
+        return self
+
+    async def __aexit__(self, kind, error, traceback) -> bool:
+        if error is not None:
+            await self._say("rows.held")
+        return False

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from engine.autoupdate import candidate
 from engine.podman import Container, Image, Pod
 
 
@@ -18,7 +19,18 @@ def container_row(c: Container) -> dict:
     return {"id": c.id, "short_id": c.short_id, "name": c.name, "name_q": _q(c.name), "image": c.image,
             "state": c.state, "exit_code": c.exit_code, "ports": [str(port) for port in c.ports],
             "pod_id": c.pod_id, "pod_name": c.pod_name, "pod_q": _q(c.pod_name), "unit": unit, "unit_q": _q(unit),
-            "is_infra": c.is_infra, "created": c.created}
+            "is_infra": c.is_infra, "created": c.created, "update": _update(c)}
+
+
+def _update(c: Container) -> dict | None:
+    """What the updates page's lists show of a container labelled for Podman's
+    auto-update (None when it is not): `problem` says why it cannot be kept current
+    ("" when it can; engine.autoupdate)."""
+    found = candidate(c)
+    if found is None:
+        return None
+    return {"policy": found.policy, "reference": found.reference, "short_image_id": found.short_image_id,
+            "problem": found.problem}
 
 
 def container_filters(params) -> dict[str, str]:

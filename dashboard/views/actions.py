@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from dashboard import audit
 from dashboard.host.scopes import Scope
+from dashboard.live.lists import answering_row
 from dashboard.permissions import can_operate
 from dashboard.views.rendering import arender
 from engine.podman import EngineUnavailable, NotFound, PodmanError
@@ -102,7 +103,9 @@ async def lifecycle_action(request, scope: Scope, name, verb, kind, verbs, clien
     if verb not in verbs:
         raise Http404(f"no action {verb}")
     try:
-        async with audited(request, f"{kind}-{verb}", scope, target=name):
+        # Remove's answer takes the row out: the page's socket leaves it alone.
+        async with answering_row(request, applies=verb == "remove"), \
+                audited(request, f"{kind}-{verb}", scope, target=name):
             await client_call()
     except PodmanError as error:
         return podman_refusal(error)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from dashboard.permissions import operator_required
 from dashboard.host.podman_clients import client_for
 from dashboard.live.image_pulls import image_pulls
-from dashboard.live.lists import LISTS, remember_page, render_rows
+from dashboard.live.lists import LISTS, answering_row, remember_page, render_rows
 from dashboard.live.podman_rows import image_row
 from dashboard.live.podman_watch import ensure_watching
 from dashboard.views.rendering import arender
@@ -60,7 +60,7 @@ async def image_detail(request, scope, image_id):
 @operator_required("image-remove")
 async def image_remove(request, scope, image_id):
     try:
-        async with audited(request, "image-remove", scope, target=image_id):
+        async with answering_row(request), audited(request, "image-remove", scope, target=image_id):
             await client_for(scope.name).remove_image(image_id, force=request.POST.get("force") == "1")
     except PodmanError as error:
         return podman_refusal(error)

@@ -1,9 +1,8 @@
 """Run a container or pod as a systemd service: the dialog, its live preview,
-"Generate and enable", and the list of services Podhouse made (disable, remove,
+"Generate and enable", and the live list of services Podhouse made (disable, remove,
 regenerate)."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 
 from django.http import Http404, HttpResponse
@@ -14,7 +13,9 @@ from dashboard import services
 from dashboard.host import scopes
 from dashboard.permissions import operator_required
 from dashboard.host.systemd import SystemdError
-from dashboard.live.unit_watch import watch_for
+from dashboard.live.lists import LISTS, answering_row, remember_page, render_rows, service_dom_id
+from dashboard.live.service_rows import service_row, service_rows
+from dashboard.live.unit_watch import row_dict, watch_for
 from dashboard.socket_urls import socket_url
 from dashboard.views.bad_input import bad_input
 from dashboard.views.rendering import arender
@@ -117,18 +118,17 @@ async def enable(request, scope, kind, name):
 
 
 async def service_list(request, scope):
-    made = services.podhouse_services(scope)
+    """The live list of the services Podhouse made (dashboard.live.lists, its socket
+    dashboard.consumers.services.ServicesConsumer)."""
     watch = await watch_for(scope)
-    rows = {row.name: row for row in watch.snapshot()}
-    items = [_item(m, rows.get(m.service)) for m in made.values()]
-    return await arender(request, "services/list.html", {"scope": scope, "items": items,
-                                                         "can_operate": await operate_flag(request)})
-
-
-def _item(made: services.MadeService, row) -> dict:
-    """A row of the list: what Podhouse made, the unit's row in the watcher, and an id."""
-    return {"made": made, "row": row, "kind": made.source.partition(" ")[0], "target": made.source.partition(" ")[2],
-            "row_id": "service-row-" + hashlib.sha1(made.service.encode()).hexdigest()[:16]}
+    # the rows and the watcher's version together, with no await between
+    version = watch.version
+    rows = service_rows(scope, {row.name: row_dict(row) for row in watch.snapshot()})
+    can_act = await operate_flag(request)
+    return await arender(request, "services/list.html", {
+        "scope": scope, "version": version, "user_can_operate": can_act,
+        "rows": render_rows(LISTS["services"], rows, {"scope": scope, "user_can_operate": can_act}),
+        "page": remember_page(row["service"] for row in rows)})
 
 
 def _service_action(action: str, run):
@@ -139,7 +139,10 @@ def _service_action(action: str, run):
         # what Podhouse made before a removal takes it away.
         made = services.podhouse_services(scope).get(service)
         try:
-            async with audited(request, f"service-{action}", scope, target=service) as entry:
+            # Remove's answer is the row with its outcome under other ids: the page's
+            # socket lets the row go (a Disable's row goes on following the unit).
+            async with answering_row(request, applies=action == "remove", dom_id=service_dom_id(service)), \
+                    audited(request, f"service-{action}", scope, target=service) as entry:
                 outcome = await run(scope, service)
                 # Green only when the service ended as the action meant: a stop that killed
                 # the container (137) leaves it "failed", which is no success.
@@ -150,12 +153,13 @@ def _service_action(action: str, run):
             if made is None:
                 return HttpResponse(str(error), status=404, content_type="text/plain")
             return await arender(request, "services/_row.html", {
-                "scope": scope, "item": _item(made, None), "row_id": _item(made, None)["row_id"],
-                "can_operate": True, "failure": str(error)})
-        item = _item(made, None)
-        return await arender(request, "services/_row.html", {"scope": scope, "item": item, "row_id": item["row_id"],
-                                                             "can_operate": True, "outcome": outcome,
-                                                             "action": action})
+                "scope": scope, "s": service_row(made, None), "user_can_operate": True, "failure": str(error),
+                "oob": True})
+        # out of band (templates/services/_row.html says why); a removed row under other ids
+        row = service_row(made, None)
+        return await arender(request, "services/_row.html", {
+            "scope": scope, "s": row, "user_can_operate": True, "outcome": outcome, "action": action,
+            "oob": action != "remove", "replaces": row["dom_id"] if action == "remove" else ""})
 
     view.__name__ = f"service_{action}"
     return view

@@ -1,5 +1,5 @@
-"""Updates: the containers that ask to be kept current (Podman's auto-update label),
-Check and Update now (followed live over a websocket), and the history of updates
+"""Updates: the containers that ask to be kept current (Podman's auto-update label; a
+live list), Check and Update now (followed live over a websocket), and the history of updates
 with a Roll back for each that worked."""
 from __future__ import annotations
 
@@ -15,7 +15,11 @@ from dashboard import update_schedule, updates
 from dashboard.host import scopes
 from dashboard.models import UpdateRecord
 from dashboard.permissions import operator_required
+from dashboard.host.podman_clients import client_for
 from dashboard.host.systemd import SystemdError
+from dashboard.live.lists import LISTS, remember_page, render_rows
+from dashboard.live.podman_rows import container_row
+from dashboard.live.podman_watch import ensure_watching
 from dashboard.views.actions import audited, operate_flag, podman_failure
 from dashboard.views.bad_input import bad_input
 from dashboard.views.rendering import arender
@@ -31,11 +35,21 @@ async def _history(scope: scopes.Scope) -> list[UpdateRecord]:
 
 
 async def _tables_context(request, scope: scopes.Scope) -> dict:
-    found = await updates.read_candidates(scope.name)
-    return {"scope": scope, "candidates": [c for c in found if c.can_update],
-            "cannot": [c for c in found if not c.can_update], "no_unit": autoupdate.NO_UNIT,
-            "history": await _history(scope), "can_operate": await operate_flag(request),
-            "updated": autoupdate.UPDATED}
+    # The containers kept current are a live list (dashboard.live.lists) on the
+    # containers' watcher: its position is taken before podman is read.
+    position = ensure_watching(scope.name).position()
+    containers = await client_for(scope.name).list_containers(all=True)
+    labelled = sorted((row for row in map(container_row, containers) if row["update"] and not row["is_infra"]),
+                      key=lambda row: row["name"])
+    rows = [row for row in labelled if not row["update"]["problem"]]
+    cannot = [row for row in labelled if row["update"]["problem"]]
+    can_act = await operate_flag(request)
+    context = {"scope": scope, "user_can_operate": can_act, "no_unit": autoupdate.NO_UNIT}
+    return {"scope": scope, "no_unit": autoupdate.NO_UNIT, "position": position,
+            "rows": render_rows(LISTS["updates"], rows, context), "page": remember_page(row["id"] for row in rows),
+            "cannot_rows": render_rows(LISTS["updates-cannot"], cannot, context),
+            "cannot_page": remember_page(row["id"] for row in cannot),
+            "history": await _history(scope), "can_operate": can_act, "updated": autoupdate.UPDATED}
 
 
 async def updates_page(request, scope):

@@ -3,6 +3,8 @@ replace a row the page holds, append one that newly matches its filters, delete 
 that left them or is gone; never a swap whose target the page lacks."""
 from html.parser import HTMLParser
 
+from channels.layers import get_channel_layer
+
 from dashboard.consumers.podman_live import ContainerSummaryConsumer, PodmanListConsumer
 from dashboard.live.lists import LISTS
 
@@ -77,10 +79,14 @@ async def test_a_page_whose_rows_are_unknown_gets_them_all():
 
     live.read_all = read_all
     live.query = {"page": "no-such-token", "at": "0.0"}
+    live.channel_layer, live.joined = get_channel_layer(), []
+    live.channel_name = await live.channel_layer.new_channel()
     await live.ready()
     assert Swaps(live.sent[0]).found == [("tbody", "containers-body", "innerHTML"), ("tr", "container-row-a", ""),
                                          ("tr", "container-row-b", "")]
     assert live.shown == {"a", "b"}
+    # the page's own actions still reach it (dashboard.live.lists.answering_row)
+    assert live.joined == ["livepage.no-such-token"]
 
 
 async def test_a_container_page_gets_only_its_own_state():

@@ -1,0 +1,74 @@
+"""The live lists' contract in Chromium (dashboard/live/lists.py): a row that the
+page's own Remove took out is let go by the page's socket, so its deletion, coming
+after, is no out-of-band swap without a target (htmx's oobErrorNoTarget, a console
+error).  Each list then shows a later change (a new row), which proves that the
+deletion was behind it on the socket."""
+import secrets
+import subprocess
+import tarfile
+
+import pytest
+
+from tests.podman_cli import BUSYBOX
+
+pytestmark = pytest.mark.e2e
+LONG = ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
+
+
+def podman(*args: str) -> str:
+    done = subprocess.run(["podman", *args], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"podman {' '.join(args)}: {done.stderr}"
+    return done.stdout.strip()
+
+
+def console_errors(page) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+def imported(tmp_path, tag: str) -> str:
+    """An image of its own (a tag of busybox would be busybox's row), from a tarball."""
+    folder = tmp_path / tag.rpartition("/")[2].replace(":", "-")
+    folder.mkdir()
+    (folder / "made").write_text(tag)
+    archive = tmp_path / f"{folder.name}.tar"
+    with tarfile.open(archive, "w") as tar:
+        tar.add(folder / "made", arcname="made")
+    podman("import", str(archive), tag)
+    return tag
+
+
+MADE = {
+    "containers": lambda name, tmp_path: podman("create", "--name", name, BUSYBOX, *LONG),
+    "pods": lambda name, tmp_path: podman("pod", "create", "--name", name),
+    "images": lambda name, tmp_path: imported(tmp_path, f"localhost/{name}:1"),
+}
+GONE = {
+    "containers": lambda name: subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True),
+    "pods": lambda name: subprocess.run(["podman", "pod", "rm", "-f", "-t", "0", name], capture_output=True),
+    "images": lambda name: subprocess.run(["podman", "rmi", "-f", f"localhost/{name}:1"], capture_output=True),
+}
+
+
+@pytest.mark.parametrize("area", ["containers", "pods", "images"])
+def test_a_row_its_own_page_removed_logs_no_error_when_its_deletion_comes(operator_page, server, tmp_path, area):
+    page = operator_page
+    errors = console_errors(page)
+    first, then = f"phl-{secrets.token_hex(3)}", f"phl-{secrets.token_hex(3)}"
+    name_of = (lambda name: f"localhost/{name}:1") if area == "images" else (lambda name: name)
+    try:
+        MADE[area](first, tmp_path)
+        page.goto(f"{server.url}/user/{area}/")
+        page.wait_for_selector(f"#{area}-table[data-live=open]")
+        row = page.locator(f"#{area}-body tr[data-name='{name_of(first)}']")
+        page.once("dialog", lambda dialog: dialog.accept())
+        row.locator("button[data-action=remove]").click()
+        row.wait_for(state="detached", timeout=30_000)
+        MADE[area](then, tmp_path)
+        page.locator(f"#{area}-body tr[data-name='{name_of(then)}']").wait_for(timeout=30_000)
+        assert errors == []
+    finally:
+        GONE[area](first)
+        GONE[area](then)
