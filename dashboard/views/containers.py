@@ -46,24 +46,30 @@ def render_container_rows(rows: list[dict], scope: str, can_act: bool) -> str:
 
 async def container_list(request, scope):
     filters = container_filters(request.GET)
-    # Where the page stands in the watcher's changes, taken before podman is read: what
-    # is published after it is what the page may have missed.
-    position = ensure_watching(scope.name).position()
+    watch = ensure_watching(scope.name)
     started = time.perf_counter()
-    try:
-        containers = await client_for(scope.name).list_containers(all=True)
-    except PodmanError as error:
-        return await podman_failure(request, error, scope, "containers")
+    held = watch.every_container()  # the watcher's rows, when it vouches for them
+    if held is not None:
+        position, every = held
+    else:
+        # Where the page stands in the watcher's changes, taken before podman is read:
+        # what is published after it is what the page may have missed.
+        position = watch.position()
+        try:
+            every = [container_row(c) for c in await client_for(scope.name).list_containers(all=True)]
+        except PodmanError as error:
+            return await podman_failure(request, error, scope, "containers")
     podman_ms = (time.perf_counter() - started) * 1000
     can_act = await operate_flag(request)
     started = time.perf_counter()
-    shown = sort_rows([row for row in map(container_row, containers) if container_matches(row, filters)])
+    shown = sort_rows([row for row in every if container_matches(row, filters)])
     rows = render_container_rows(shown, scope.name, can_act)
-    pods = sorted({c.pod_name for c in containers if c.pod_name})
-    # the two timings are in the page for bench/bench_containers_list.py
+    pods = sorted({row["pod_name"] for row in every if row["pod_name"]})
+    # the timings and the rows' source are in the page for the benches under bench/
     context = {"scope": scope, "filters": filters, "states": CONTAINER_STATES, "pods": pods,
-               "rows": rows, "count": len(shown), "total": sum(1 for c in containers if not c.is_infra),
+               "rows": rows, "count": len(shown), "total": sum(1 for row in every if not row["is_infra"]),
                "position": position, "page": remember_page(row["id"] for row in shown),
+               "source": "watcher" if held is not None else "podman",
                "podman_ms": podman_ms, "rows_ms": (time.perf_counter() - started) * 1000}
     template = "containers/_table.html" if request.headers.get("HX-Request") else "containers/list.html"
     return await arender(request, template, context)

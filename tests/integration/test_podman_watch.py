@@ -107,3 +107,58 @@ async def test_a_page_opened_while_watching_catches_up_on_what_changed_since_its
     finally:
         await asyncio.to_thread(subprocess.run, ["podman", "rm", "-f", "-t", "0", name], capture_output=True)
         watch.stop()
+
+
+async def _held_rows_settle(watch, expected, timeout: float = 15) -> dict[str, dict]:
+    """The watcher's rows by name once they equal podman's own list (or the last seen)."""
+    held = {}
+    for _ in range(int(timeout / 0.05)):
+        current = watch.every_container()
+        if current is not None:
+            held = {row["name"]: row for row in current[1]}
+            if expected(held):
+                break
+        await asyncio.sleep(0.05)
+    return held
+
+
+def _listed_by_podman() -> dict[str, dict]:
+    import json
+
+    out = subprocess.run(["podman", "ps", "-a", "--format", "json"], check=True, capture_output=True, text=True).stdout
+    return {c["Names"][0]: c for c in json.loads(out)}
+
+
+async def test_the_watcher_holds_every_container_as_podman_lists_it(host_scope):
+    """The containers page draws from the watcher's rows: after creates, starts, a
+    rename, stops and removals they are podman's list, state for state."""
+    watch = ensure_watching(host_scope.name)
+    tag = secrets.token_hex(4)
+    a, b, renamed = f"phc-held-a-{tag}", f"phc-held-b-{tag}", f"phc-held-r-{tag}"
+    try:
+        held = await _held_rows_settle(watch, lambda rows: True)
+        assert watch.every_container() is not None, "the watcher never listed the containers"
+        await asyncio.to_thread(podman, "create", "--name", a, "localhost/busybox:latest", "sleep", "600")
+        await asyncio.to_thread(podman, "run", "-d", "--name", b, "localhost/busybox:latest",
+                                "sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait")
+        await asyncio.to_thread(podman, "rename", a, renamed)
+        held = await _held_rows_settle(watch, lambda rows: renamed in rows and a not in rows
+                                       and rows.get(b, {}).get("state") == "running")
+        assert renamed in held and a not in held and held[b]["state"] == "running"
+        await asyncio.to_thread(podman, "stop", "-t", "5", b)
+        held = await _held_rows_settle(watch, lambda rows: rows.get(b, {}).get("state") == "exited")
+        assert held[b]["state"] == "exited" and held[b]["exit_code"] == 0
+        await asyncio.to_thread(podman, "rm", "-f", "-t", "0", renamed, b)
+        held = await _held_rows_settle(watch, lambda rows: renamed not in rows and b not in rows)
+        assert renamed not in held and b not in held
+        # the whole of it (other suites may be changing containers meanwhile: until they agree)
+        for _ in range(100):
+            held = {name: row["state"] for name, row in (await _held_rows_settle(watch, lambda rows: True)).items()}
+            listed = {name: c["State"] for name, c in (await asyncio.to_thread(_listed_by_podman)).items()}
+            if held == listed:
+                break
+            await asyncio.sleep(0.1)
+        assert held == listed
+    finally:
+        await asyncio.to_thread(subprocess.run, ["podman", "rm", "-f", "-t", "0", a, b, renamed], capture_output=True)
+        watch.stop()

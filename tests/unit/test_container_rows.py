@@ -70,14 +70,17 @@ def test_a_viewer_gets_no_action_cell():
 
 
 def test_buttons_post_to_the_action_view_of_this_container_and_the_dangerous_ones_ask():
+    # static/js/podhouse.js posts a row button to its .row-actions' data-post-to plus its action
     row = Parsed(render_container_row(container(name="db.1", state="running"), "user", True))
+    (post_to,) = [span["data-post-to"] for span in row.all("span") if "data-post-to" in span]
     for button in row.all("button"):
-        match = resolve(button["hx-post"])
+        assert not any(name.startswith("hx-") for name in button)  # one listener, not htmx per button
+        match = resolve(post_to + button["data-action"] + "/")
         assert match.url_name == "container-action"
         assert {**match.kwargs, "scope": match.kwargs["scope"].name} == {
             "scope": "user", "name": "db.1", "verb": button["data-action"]}
     kill = next(b for b in row.all("button") if b["data-action"] == "kill")
-    assert kill["hx-confirm"] == "Kill db.1 with SIGKILL?" and kill["class"] == "danger"
+    assert kill["data-confirm"] == "Kill db.1 with SIGKILL?" and kill["class"] == "danger"
 
 
 def test_links_lead_to_the_container_its_pod_and_its_unit():
