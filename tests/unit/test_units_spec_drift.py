@@ -134,7 +134,10 @@ def test_uncarried_names_podman_args_refusals_and_unknown_fields():
                                                                "unknown field HostConfig.Umask")
     words = [str(u) for u in uncarried(spec, "quadlet")]
     assert any(w.startswith("command: has an empty argument") for w in words)
-    assert "unknown field HostConfig.CpuRealtimeRuntime: Podhouse does not carry it: refusing unless confirmed" in words
+    assert ("unknown field HostConfig.CpuRealtimeRuntime (--cpu-rt-runtime): Podhouse does not carry it, so the "
+            "service's container would not have it") in words
+    assert "unknown field HostConfig.Umask: Podhouse does not carry it, so the service's container would not have it" \
+        in words  # a field no podman we know has: no flag to name
     assert {u.kind for u in uncarried(spec, "classic")} == {"unknown"}
     spec.devices, spec.tty = ("/dev/fuse",), True
     assert "--tty true: not carried by Quadlet 5.4 keys, written as PodmanArgs" in [str(u) for u in uncarried(spec, "quadlet")]
