@@ -10,7 +10,8 @@ from engine.podman.container_spec import MAPPED_FIELDS, NOT_SETTINGS, POD_INFRA_
     UNCARRIED_SETTINGS, read_container, read_pod, unknown_fields, unknown_pod_fields
 from engine.units.arguments import CONTAINER_ARGUMENTS, POD_ARGUMENTS, POD_WRITTEN_BY_GENERATOR, \
     WRITTEN_BY_GENERATOR, Setting, container_settings, pod_settings, uncarried
-from engine.units.spec import ContainerSpec, PodSpec, compared_fields, differences
+from engine.units.spec import ContainerSpec, PodSpec, compared_fields
+from engine.units.verify import compare_specs
 from tests import fidelity_cases as cases
 from tests.podman_flags import CREATE_FLAGS, POD_CREATE_FLAGS
 
@@ -150,8 +151,8 @@ def test_uncarried_names_podman_args_refusals_and_unknown_fields():
 
 def test_differences_name_the_field_by_its_flag():
     a, b = ContainerSpec(name="x", cap_drop=("CAP_CHOWN",)), ContainerSpec(name="x-shadow")
-    assert [str(d) for d in differences(a, b)] == ["--cap-drop: ('CAP_CHOWN',) -> (default)"]
-    assert differences(a, ContainerSpec(name="other", cap_drop=("CAP_CHOWN",))) == []
+    assert [str(d) for d in compare_specs(a, b)[1]] == ["--cap-drop: CAP_CHOWN -> (none)"]
+    assert compare_specs(a, ContainerSpec(name="other", cap_drop=("CAP_CHOWN",)))[1] == []
 
 
 def test_every_field_is_written_by_both_generators():
