@@ -6,6 +6,10 @@ The reader (end of this module):
   read_pod(pod, infra=None) -> PodSpec
   await read_container_spec(client, name, pod_name="") / await read_pod_spec(client, name)
   unknown_fields(container) / unknown_pod_fields(pod) -> ["unknown field HostConfig.X", ...]
+  unknown_flag("unknown field Config.Timeout") -> "--timeout" (for the dialog)
+Every inspect field of podman 4.3 to 5.4 is classified at the end of this module: read
+into the spec, not a setting (state, runtime paths, what the unit decides), or a
+setting Podhouse does not carry (named as an unknown field when it is set).
 ContainerSpec/PodSpec (engine/units/spec.py) hold every setting of `podman create` /
 `podman pod create` that inspect shows, normalised for comparison.  Entrypoint and
 command come from Config.Entrypoint/Config.Cmd, never from Path/Args.  The edit
