@@ -1,8 +1,12 @@
 """Turning a container or pod into a systemd service: the flow behind the dialog.
 
 build(): inspect -> spec -> generated files (+ Quadlet's own -dryrun output) ->
-what writing them would change, and the shadow verification (engine.units.verify:
-a container made from the unit's own words, compared with the original).
+what writing them would change, the inspect fields Podhouse does not carry (unknown
+fields), and the shadow verification (engine.units.verify: a container made from
+the unit's own words, compared with the original as asked: its spec with what the
+dialog adds on purpose, the auto-update label).
+enable_preview() refuses a shadow that differs (DifferencesNotConfirmed) and unknown
+fields (UnknownFieldsNotConfirmed) unless the user confirmed each after reading it.
 generate_and_enable(): the same, then write -> set the original aside (a container
 made outside systemd is stopped and renamed NAME-podhouse-previous) ->
 daemon-reload -> enable -> start.  If the service does not run, everything is
@@ -33,7 +37,7 @@ from engine.units import formats, install, schedule, verify
 from engine.units.arguments import uncarried
 from engine.units.generated import MARKER, GeneratedUnits, marker_state
 from engine.units.options import options_from_form
-from engine.podman.container_spec import read_container_spec, read_pod_spec
+from engine.podman.container_spec import read_container, read_container_spec, read_pod
 from engine.units.spec import ContainerSpec, PodSpec
 
 JOURNAL_LINES = 30
@@ -59,9 +63,6 @@ async def _podman_version(client) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
 
 
-_container_spec = read_container_spec
-
-
 def runtime_dir(scope: Scope) -> str:
     """What %t means to the scope's service manager."""
     return scope.child_env().get("XDG_RUNTIME_DIR", "/run/user/0") if scope.is_user else "/run"
@@ -79,6 +80,11 @@ class Preview:
     name: str = ""
     outside: bool = False  # created outside systemd: set aside while the service starts
     verification: verify.Verification | None = None
+    # Inspect fields holding settings Podhouse does not carry ("unknown field
+    # Config.Timeout (--timeout): ..."; a pod's members prefixed "NAME: "): the
+    # service's container would not have them, so enabling needs a confirmation.
+    unknown: list[str] = field(default_factory=list)
+    asked: list[str] = field(default_factory=list)  # what the dialog's options add on purpose
 
     @property
     def needs_confirmation(self) -> bool:
@@ -107,8 +113,10 @@ async def build(scope: Scope, kind: str, name: str, form: Mapping[str, str], ver
     members: list[ContainerSpec] = []
     original: ContainerSpec | PodSpec
     if kind == "pod":
-        original = await read_pod_spec(client, name)
-        members = list(await asyncio.gather(*(_container_spec(client, m, original.name) for m in original.members)))
+        infra = await client.inspect_container(record["InfraContainerID"]) if record.get("InfraContainerID") else None
+        original = read_pod(record, infra)
+        members = list(await asyncio.gather(*(read_container_spec(client, m, original.name)
+                                              for m in original.members)))
         units = formats.for_pod(original, members, options, quadlet_available())
         outside = original.created_by_systemd == "" and not any(m.created_by_systemd for m in members)
         containers = [m.name for m in members]
@@ -116,7 +124,8 @@ async def build(scope: Scope, kind: str, name: str, form: Mapping[str, str], ver
         if record.get("Pod"):
             raise formats.FormatUnavailable(
                 f"{name} is a member of a pod: run the pod as a service, which brings its containers along")
-        original = await _container_spec(client, name)
+        image = await client.inspect_image(record.get("Image") or record.get("ImageName"))
+        original = read_container(record, image)
         units = formats.for_container(original, options, quadlet_available())
         outside = not original.created_by_systemd
         containers = [original.name]
@@ -133,16 +142,25 @@ async def build(scope: Scope, kind: str, name: str, form: Mapping[str, str], ver
                             "renamed back (and started again if it was running).")
     if units.format == "quadlet":
         preview.dryrun = await quadlet_dryrun(units, scope)
+    # What the format cannot carry as a key is named among the warnings; what Podhouse
+    # does not carry at all (unknown fields) apart, as it needs a confirmation.
+    notes = uncarried(original, units.format) + [
+        replace(note, label=f"{member.name}: {note.label}")
+        for member in members for note in uncarried(member, units.format)]
+    preview.unknown = [str(n) for n in notes if n.kind == "unknown"]
+    # The shadow is compared with the original as asked: the options' own additions
+    # (the auto-update label) are what the user chose, not differences.
+    if kind == "pod":
+        asked_members = [options.for_member(m.name).as_asked(m) for m in members]
+        asked: ContainerSpec | PodSpec = original
+        preview.asked = sorted({change for m in members for change in options.for_member(m.name).asked_changes(m)})
+    else:
+        asked, asked_members = options.as_asked(original), []
+        preview.asked = options.asked_changes(original)
     if verified:
-        # What the format cannot carry as a key, and what Podhouse does not know, is named.
-        # (Unknown fields do not block yet: podman's own state fields such as
-        # OCIConfigPath and Config.sdNotifySocket still show among them.)
-        notes = uncarried(original, units.format) + [
-            replace(note, label=f"{member.name}: {note.label}")
-            for member in members for note in uncarried(member, units.format)]
         preview.verification = await verify.verify(client, scope.child_env(), runtime_dir(scope), units,
-                                                   preview.dryrun, original, members,
-                                                   warnings=[str(n) for n in notes],
+                                                   preview.dryrun, asked, asked_members,
+                                                   warnings=[str(n) for n in notes if n.kind != "unknown"],
                                                    wait_for_removal=not for_enable)
     return preview
 
@@ -197,11 +215,23 @@ class DifferencesNotConfirmed(ServiceError):
                          f"{': ' + named if named else ''}): confirm the differences to enable it anyway")
 
 
+class UnknownFieldsNotConfirmed(ServiceError):
+    """The original holds settings Podhouse does not carry (unknown inspect fields) and
+    the user has not confirmed them: nothing was written."""
+
+    def __init__(self, fields: list[str]):
+        self.fields = list(fields)
+        named = "; ".join(f.partition(": Podhouse")[0] for f in self.fields[:8])
+        more = f" and {len(self.fields) - 8} more" if len(self.fields) > 8 else ""
+        super().__init__(f"the service's container would lack settings Podhouse does not carry ({named}{more}): "
+                         "confirm the unknown fields to enable it anyway")
+
+
 async def generate_and_enable(scope: Scope, kind: str, name: str, form: Mapping[str, str],
                               confirmed: bool = False, accept_differences: bool = False,
-                              keep_previous: bool = False) -> Outcome:
+                              keep_previous: bool = False, accept_unknown: bool = False) -> Outcome:
     preview = await build(scope, kind, name, form, for_enable=True)
-    return await enable_preview(scope, preview, confirmed, accept_differences, keep_previous)
+    return await enable_preview(scope, preview, confirmed, accept_differences, keep_previous, accept_unknown)
 
 
 @dataclass
@@ -283,22 +313,26 @@ def _undo_files(planned: list[install.PlannedFile], written: list[Path], stale: 
 
 
 async def enable_preview(scope: Scope, preview: Preview, confirmed: bool = False,
-                         accept_differences: bool = False, keep_previous: bool = False) -> Outcome:
+                         accept_differences: bool = False, keep_previous: bool = False,
+                         accept_unknown: bool = False) -> Outcome:
     """Write, set the original aside, start; undo everything if the service does not run.
-    Raises DifferencesNotConfirmed or install.NeedsConfirmation before changing anything.
+    Raises DifferencesNotConfirmed (unless `accept_differences`), UnknownFieldsNotConfirmed
+    (unless `accept_unknown`) or install.NeedsConfirmation before changing anything.
     The shadow's removal (still under way after build(for_enable=True)) is awaited
     before this returns, whatever happens."""
     try:
-        return await _enable(scope, preview, confirmed, accept_differences, keep_previous)
+        return await _enable(scope, preview, confirmed, accept_differences, keep_previous, accept_unknown)
     finally:
         if preview.verification is not None:
             await preview.verification.removed()
 
 
 async def _enable(scope: Scope, preview: Preview, confirmed: bool, accept_differences: bool,
-                  keep_previous: bool) -> Outcome:
+                  keep_previous: bool, accept_unknown: bool) -> Outcome:
     if preview.differs and not accept_differences:
         raise DifferencesNotConfirmed(preview.verification)
+    if preview.unknown and not accept_unknown:
+        raise UnknownFieldsNotConfirmed(preview.unknown)
     units = preview.units
     client = client_for(scope.name)
     if preview.outside and preview.kind == "container" and await client.container_exists(preview.previous_name):

@@ -160,7 +160,8 @@ def test_a_pod_becomes_a_pod_service_with_its_members(operator_page, server):
             f"{name}.pod", f"{name}-a.container", f"{name}-b.container"]
         assert f"{name}-pod.service" in page.inner_text("#service-dryrun")
         page.click("#service-submit")
-        page.wait_for_selector("#service-outcome")
+        # A pod's enabling (shadow pod and members, then three units) took 20-40 s on a loaded machine.
+        page.wait_for_selector("#service-outcome", timeout=60_000)
         assert page.inner_text("#service-state") == "active", page.inner_text("#service-outcome")
         assert page.get_attribute("#service-outcome", "data-service") == f"{name}-pod.service"
     finally:

@@ -1,8 +1,14 @@
 """Verified before it is enabled, the original never lost, from a browser: the dialog
 shows the shadow's verdict; a difference shows and blocks Generate and enable until
-it is accepted (on the container page, the pod page and the services list's
-Regenerate); Keep the previous container; a service that fails gives the running
-original back, its row running again."""
+it is accepted (on the container page and the pod page); auto-update asked for at
+the services list's Regenerate is no difference; what Quadlet cannot carry as a key
+is named; a setting Podhouse does not carry (an unknown field) is refused until
+confirmed; Keep the previous container; a service that fails gives the running
+original back, its row running again.
+
+The real difference used: a health check without a timer (--health-interval=disable),
+which the generator cannot write (its "0" means podman's default), so the service's
+container would check every 30 s."""
 import json
 import secrets
 import subprocess
@@ -45,11 +51,13 @@ def _open(page, url: str, kind: str) -> None:
     page.wait_for_selector("#service-verification-summary", timeout=60_000)
 
 
-def _ask_auto_update_and_see_the_difference(page) -> None:
-    page.select_option("#service-auto-update", "local")
+NO_HEALTH_TIMER = ("--health-cmd", "true", "--health-interval", "disable")
+
+
+def _see_the_difference(page) -> None:
     page.wait_for_selector("#service-differences")
     differences = page.inner_text("#service-differences")
-    assert "--label io.containers.autoupdate" in differences and "local" in differences, differences
+    assert "--health-interval" in differences and "30000000000" in differences, differences
     assert page.get_attribute("#service-verification", "data-identical") == "no"
 
 
@@ -82,34 +90,80 @@ def test_verified_keep_previous_and_regenerate_with_a_difference(operator_page, 
     assert previous in page.inner_text("#service-outcome .service-message")
     assert _state(previous)[0] == old_id and _state(name)[0] != old_id
 
-    # The services list's Regenerate opens the same dialog: a difference blocks it there too.
+    # The services list's Regenerate opens the same dialog; auto-update asked for there
+    # is the container as asked, not a difference: it goes through without accepting.
     page.goto(f"{server.url}/user/services/")
     page.locator(f"tr[data-service='{name}.service'] button[data-action=regenerate]").click()
     page.wait_for_selector("#service-verification-summary", timeout=60_000)
     assert page.locator("#service-keep-previous").count() == 0  # systemd's container now: nothing to set aside
-    _ask_auto_update_and_see_the_difference(page)
-    _blocked_then_accepted(page, f"{name}.service", new=False)
+    page.select_option("#service-auto-update", "local")
+    page.wait_for_selector("#service-asked")
+    assert "--label io.containers.autoupdate=local" in page.inner_text("#service-asked")
+    assert page.get_attribute("#service-verification", "data-identical") == "yes"
+    assert page.locator("#service-preview #service-accept-differences").count() == 0
+    page.click("#service-submit")
+    page.wait_for_selector("#service-outcome", timeout=60_000)
+    assert page.inner_text("#service-state") == "active", page.inner_text("#service-outcome")
+    assert podman("inspect", name, "--format", "{{index .Config.Labels \"io.containers.autoupdate\"}}") == "local"
 
 
 def test_a_difference_blocks_until_accepted_on_the_container_page(operator_page, server, name):
-    podman("create", "--stop-timeout=1", "--name", name, BUSYBOX, "sleep", "100000")
+    podman("create", "--stop-timeout=1", "--name", name, *NO_HEALTH_TIMER, BUSYBOX, "sleep", "100000")
     page = operator_page
     _open(page, f"{server.url}/user/containers/{name}/", "container")
-    _ask_auto_update_and_see_the_difference(page)
+    _see_the_difference(page)
     _blocked_then_accepted(page, f"{name}.service")
-    assert podman("inspect", name, "--format", "{{index .Config.Labels \"io.containers.autoupdate\"}}") == "local"
+    # What the table said the service would run, it runs.
+    assert podman("inspect", name, "--format", "{{.Config.Healthcheck.Interval}}") == "30s"
 
 
 def test_a_difference_blocks_until_accepted_on_the_pod_page(operator_page, server, name):
     podman("pod", "create", "--name", name)
-    podman("create", "--stop-timeout=1", "--pod", name, "--name", f"{name}-a", BUSYBOX, "sleep", "100000")
+    podman("create", "--stop-timeout=1", "--pod", name, "--name", f"{name}-a", *NO_HEALTH_TIMER, BUSYBOX,
+           "sleep", "100000")
     page = operator_page
     _open(page, f"{server.url}/user/pods/{name}/", "pod")
-    assert "identical on" in page.inner_text("#service-verification-summary")
     assert page.locator("#service-keep-previous").count() == 0  # a pod cannot be renamed aside
     assert "cannot rename a pod" in page.inner_text("#service-replaces")
-    _ask_auto_update_and_see_the_difference(page)
+    _see_the_difference(page)
+    assert f"{name}-a: --health-interval" in page.inner_text("#service-differences")
     _blocked_then_accepted(page, f"{name}-pod.service")
+
+
+def test_what_quadlet_cannot_carry_as_a_key_is_named_in_the_dialog(operator_page, server, name):
+    podman("create", "--stop-timeout=1", "--tty", "--name", name, BUSYBOX, "sleep", "100000")
+    page = operator_page
+    _open(page, f"{server.url}/user/containers/{name}/", "container")
+    assert page.inner_text("#service-preview-format") == "quadlet"
+    warnings = page.inner_text("#service-warnings")
+    assert "--tty true: not carried by Quadlet 5.4 keys, written as PodmanArgs" in warnings, warnings
+    assert page.get_attribute("#service-verification", "data-identical") == "yes"  # named, and still carried
+    page.select_option("#service-format", "classic")
+    page.wait_for_function("document.querySelector('#service-preview-format').innerText === 'classic'")
+    assert page.locator("#service-warnings").count() == 0
+
+
+def test_an_unknown_field_is_refused_until_confirmed(operator_page, server, name):
+    """--timeout is a setting Podhouse does not carry: the dialog names it, Generate
+    and enable is refused (audited, nothing written) until its own box is ticked."""
+    podman("create", "--stop-timeout=1", "--timeout", "300", "--name", name, BUSYBOX, "sleep", "100000")
+    page = operator_page
+    _open(page, f"{server.url}/user/containers/{name}/", "container")
+    assert "unknown field Config.Timeout (--timeout)" in page.inner_text("#service-unknown")
+    assert page.get_attribute("#service-verification", "data-unknown") == "1"
+    page.click("#service-submit")
+    page.wait_for_selector("#service-result #service-must-accept-unknown", timeout=60_000)
+    assert "Config.Timeout" in page.inner_text("#service-must-accept-unknown")
+    assert services.podhouse_services(scopes.get_scope("user")).get(f"{name}.service") is None
+    page.goto(f"{server.url}/user/audit/?result=refused&q={name}")
+    entry = page.locator(".audit-entry", has_text=name).first
+    assert entry.get_attribute("data-action") == "service-enable"
+    assert "Config.Timeout" in entry.locator(".audit-detail").inner_text()
+    _open(page, f"{server.url}/user/containers/{name}/", "container")
+    page.check("#service-preview #service-accept-unknown")
+    page.click("#service-submit")
+    page.wait_for_selector("#service-outcome", timeout=60_000)
+    assert page.inner_text("#service-state") == "active", page.inner_text("#service-outcome")
 
 
 def test_a_failing_service_gives_the_running_original_back(operator_page, server, name):

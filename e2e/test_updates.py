@@ -51,8 +51,7 @@ def served(server, tmp_path):
             podman("create", "--stop-timeout=1", "--name", prefix, reference)
             outcome = in_thread(services.generate_and_enable(scope, "container", prefix,
                                                              {"format": "quadlet", "stop_timeout": "0",
-                                                              "auto_update": "registry"},
-                                                             accept_differences=True))
+                                                              "auto_update": "registry"}))
             assert outcome.ok, (outcome.message, outcome.journal)
             registry.publish(build("2"), f"phu/{prefix}:stable")
             yield prefix, v1, reference

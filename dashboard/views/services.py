@@ -83,9 +83,11 @@ async def enable(request, scope, kind, name):
     # for_enable: the shadow's removal overlaps the enabling, which awaits it.
     context = await _preview_context(scope, kind, name, _form(request.POST), for_enable=True)
     accept = request.POST.get("accept_differences") == "yes"
+    accept_unknown = request.POST.get("accept_unknown") == "yes"
     try:
         async with audited(request, "service-enable", scope, target=f"{kind}/{name}",
-                           refused=(install.NeedsConfirmation, services.DifferencesNotConfirmed)) as entry:
+                           refused=(install.NeedsConfirmation, services.DifferencesNotConfirmed,
+                                    services.UnknownFieldsNotConfirmed)) as entry:
             found = context.get("preview")
             if found is None:
                 entry.result, entry.detail = "refused", context.get("problem") or "; ".join(
@@ -97,14 +99,20 @@ async def enable(request, scope, kind, name):
             watch = await watch_for(scope, wait=False)
             outcome = await services.enable_preview(scope, found, confirmed=request.POST.get("confirm") == "yes",
                                                     accept_differences=accept,
-                                                    keep_previous=request.POST.get("keep_previous") == "yes")
+                                                    keep_previous=request.POST.get("keep_previous") == "yes",
+                                                    accept_unknown=accept_unknown)
             verification = found.verification.summary if found.verification else "not verified"
             accepted = " Differences accepted by the user." if accept and found.differs else ""
+            if found.unknown:
+                accepted += f" Unknown fields accepted by the user: {'; '.join(found.unknown)}."
             entry.result = "ok" if outcome.ok else "failed"
             entry.detail = (f"{found.units.format} {outcome.service}: {outcome.state}. {outcome.message} "
                             f"Verification: {verification}.{accepted}")
-    except services.DifferencesNotConfirmed:
-        context["must_accept_differences"] = True
+    except (services.DifferencesNotConfirmed, services.UnknownFieldsNotConfirmed):
+        # Every confirmation still missing is named at once.
+        found = context["preview"]
+        context["must_accept_differences"] = found.differs and not accept
+        context["must_accept_unknown"] = bool(found.unknown) and not accept_unknown
         return await arender(request, "services/_preview.html", context)
     except install.NeedsConfirmation:
         context["must_confirm"] = True

@@ -6,6 +6,10 @@ The reader (end of this module):
   read_pod(pod, infra=None) -> PodSpec
   await read_container_spec(client, name, pod_name="") / await read_pod_spec(client, name)
   unknown_fields(container) / unknown_pod_fields(pod) -> ["unknown field HostConfig.X", ...]
+  unknown_flag("unknown field Config.Timeout") -> "--timeout" (for the dialog)
+Every inspect field of podman 4.3 to 5.4 is classified at the end of this module: read
+into the spec, not a setting (state, runtime paths, what the unit decides), or a
+setting Podhouse does not carry (named as an unknown field when it is set).
 ContainerSpec/PodSpec (engine/units/spec.py) hold every setting of `podman create` /
 `podman pod create` that inspect shows, normalised for comparison.  Entrypoint and
 command come from Config.Entrypoint/Config.Cmd, never from Path/Args.  The edit
@@ -771,7 +775,7 @@ def read_container(container: dict, image: dict, pod_name: str = "") -> Containe
             devices.append(value)
         spec.devices = _sorted(devices)
     spec.security_opt = _sorted(host.get("SecurityOpt"))
-    sysctls = dict(host.get("Sysctls") or {})
+    sysctls = {}  # libpod's inspect (4.3 to 5.4) shows none: the create command has them
     for entry in flags.get("--sysctl", []):
         key, _, value = entry.partition("=")
         sysctls.setdefault(key, value)
@@ -907,77 +911,175 @@ async def read_pod_spec(client, name: str) -> PodSpec:
     return read_pod(pod, infra)
 
 
-# Inspect fields and what becomes of them.  A field in neither set that holds a
-# value other than its zero value is "unknown": generate refuses it unless confirmed.
+# -- What inspect shows, field by field ----------------------------------------------
+#
+# Every field of libpod's inspect records (libpod/define/container_inspect.go and
+# pod_inspect.go, podman 4.3 to 5.4) is in exactly one of three sets per section:
+#   MAPPED_FIELDS      read into the spec by read_container() / read_pod()
+#   NOT_SETTINGS       state, runtime paths, values derived from other fields, what
+#                      the unit decides: field -> why it is not carried
+#   UNCARRIED_SETTINGS settings `podman create` can give that Podhouse does not
+#                      carry: field -> (the flag, its value when not given)
+# An uncarried setting away from that value, or a field in none of the sets (a newer
+# podman's) holding a non-zero value, is "unknown field Section.Key": enabling a
+# service is refused unless the user confirms (dashboard/services.py).
+# tests/unit/test_units_spec_drift.py holds podman's own field lists and fails when
+# these sets and podman's structs, or these sets and the reader, drift apart.
+
+_ZERO_VALUES = (None, "", 0, False, [], {}, "0B", [0, 0])
+
+
+def _unset(value) -> bool:
+    return value in _ZERO_VALUES
+
+
+def _unset_or(default):
+    return lambda value, _record: value in _ZERO_VALUES or value == default
+
+
+def _exposed_beyond_published(value, config_and_host) -> bool:
+    # podman 5 lists published container ports among the exposed ones.
+    published = set(((config_and_host.get("HostConfig") or {}).get("PortBindings") or {}))
+    return not (set(value or {}) - published)
+
+
 MAPPED_FIELDS = {
-    "": {"ImageName", "Pod", "Mounts", "NetworkSettings", "Name"},
+    "": {"ImageName", "Mounts", "NetworkSettings", "Name"},
     "Config": {"Hostname", "User", "Tty", "OpenStdin", "Env", "Cmd", "Image", "WorkingDir", "Entrypoint",
                "Labels", "Annotations", "StopSignal", "StopTimeout", "HealthcheckOnFailureAction", "Healthcheck",
                "Timezone", "Umask", "Secrets", "SystemdMode", "CreateCommand"},
-    "HostConfig": {"Binds", "CgroupMode", "LogConfig", "NetworkMode", "PortBindings", "RestartPolicy", "CapAdd",
+    "HostConfig": {"CgroupMode", "LogConfig", "NetworkMode", "PortBindings", "RestartPolicy", "CapAdd",
                    "CapDrop", "Dns", "DnsOptions", "DnsSearch", "ExtraHosts", "GroupAdd", "IpcMode", "OomScoreAdj",
                    "PidMode", "Privileged", "ReadonlyRootfs", "SecurityOpt", "Tmpfs", "UTSMode",
                    "UsernsMode", "ShmSize", "CpuShares", "Memory", "NanoCpus", "CgroupParent", "BlkioWeight",
                    "CpuPeriod", "CpuQuota", "CpusetCpus", "CpusetMems", "Devices", "MemoryReservation", "MemorySwap",
-                   "MemorySwappiness", "OomKillDisable", "Init", "PidsLimit", "Ulimits", "Sysctls"},
+                   "MemorySwappiness", "OomKillDisable", "Init", "PidsLimit", "Ulimits"},
 }
-# field -> why it is not a setting to carry
 NOT_SETTINGS = {
     "": {"Id": "identity", "Created": "state", "Path": "derived (argv with wrappers): Config is read",
          "Args": "derived (argv with wrappers): Config is read", "State": "state", "Image": "the image's id",
          "ImageDigest": "the image's digest", "ResolvConfPath": "runtime path", "HostnamePath": "runtime path",
-         "HostsPath": "runtime path", "StaticDir": "runtime path", "OCIRuntime": "the host's runtime",
-         "ConmonPidFile": "runtime path", "PidFile": "runtime path", "RestartCount": "state",
-         "Driver": "storage driver of the host", "MountLabel": "derived from --security-opt label",
-         "ProcessLabel": "derived from --security-opt label", "AppArmorProfile": "derived from --security-opt apparmor",
+         "HostsPath": "runtime path", "StaticDir": "runtime path", "OCIConfigPath": "runtime path",
+         "OCIRuntime": "the host's runtime", "ConmonPidFile": "runtime path", "PidFile": "runtime path",
+         "RestartCount": "state", "Driver": "storage driver of the host",
+         "MountLabel": "derived from --security-opt label", "ProcessLabel": "derived from --security-opt label",
+         "AppArmorProfile": "derived from --security-opt apparmor",
          "EffectiveCaps": "derived from --cap-add/--cap-drop", "BoundingCaps": "derived from --cap-add/--cap-drop",
          "ExecIDs": "state", "GraphDriver": "storage of the host", "Namespace": "libpod namespace (deprecated)",
-         "IsInfra": "a pod's infra container is read with its pod", "IsService": "kube play service container",
-         "SizeRw": "state", "SizeRootFs": "state", "lockNumber": "state", "Config": "read field by field",
+         "IsInfra": "a pod's infra container is read with its pod",
+         "Pod": "a member is read with its pod (read_container's pod_name), whose service carries it", "IsService": "kube play service container",
+         "KubeExitCodePropagation": "kube play service container", "lockNumber": "state",
+         "SizeRw": "state", "SizeRootFs": "state", "Config": "read field by field",
          "HostConfig": "read field by field", "Dependencies": "podman's own dependencies (the pod's infra)"},
     "Config": {"Domainname": "not settable by podman create", "AttachStdin": "attach mode of `run`",
                "AttachStdout": "attach mode of `run`", "AttachStderr": "attach mode of `run`",
                "StdinOnce": "attach mode of `run`", "Volumes": "the image's VOLUME list", "OnBuild": "image build",
-               "Passwd": "podman's /etc/passwd entry (default)", "sdNotifyMode": "the unit decides --sdnotify",
-               "SdNotifyMode": "the unit decides --sdnotify", "SdNotifySocket": "the unit decides --sdnotify"},
+               "sdNotifyMode": "the unit decides --sdnotify",
+               "sdNotifySocket": "the socket systemd gave the unit that created it"},
     "HostConfig": {"CgroupManager": "the host's cgroup manager", "ContainerIDFile": "the unit's --cidfile",
-                   "AutoRemove": "the unit decides --rm", "VolumeDriver": "volumes are read from Mounts",
+                   "AutoRemove": "the unit decides --rm", "AutoRemoveImage": "the unit decides --rm",
+                   "Binds": "the same mounts as Mounts, read there",
+                   "Annotations": "the same annotations as Config.Annotations, read there",
+                   "VolumeDriver": "volumes are read from Mounts",
                    "Cgroup": "deprecated", "Cgroups": "the unit decides --cgroups", "Links": "not supported by podman",
                    "Runtime": "always oci", "ConsoleSize": "terminal size of `run`", "Isolation": "Windows only",
-                   "PublishAllPorts": "-P is resolved into PortBindings when the container is created"},
+                   "PublishAllPorts": "-P is resolved into PortBindings when the container is created",
+                   "DiskQuota": "not settable by podman create (Docker compatibility)",
+                   "KernelMemory": "not settable by podman create (Docker compatibility)",
+                   "CpuCount": "Windows only", "CpuPercent": "Windows only",
+                   "IOMaximumIOps": "Windows only", "IOMaximumBandwidth": "Windows only"},
 }
-_ZERO_VALUES = (None, "", 0, False, [], {}, "0B", [0, 0])
+UNCARRIED_SETTINGS = {
+    "": {"Rootfs": ("--rootfs", _unset_or("")), "UseImageHosts": ("--no-hosts", _unset_or(False)),
+         "UseImageHostname": ("--no-hostname", _unset_or(False))},
+    "Config": {"Timeout": ("--timeout", _unset_or(0)), "ChrootDirs": ("--chrootdirs", _unset_or(None)),
+               "Passwd": ("--passwd", lambda value, _record: value is None or value is True),
+               "StartupHealthCheck": ("--health-startup-cmd", _unset_or(None)),
+               "HealthLogDestination": ("--health-log-destination", _unset_or("local")),
+               "HealthcheckMaxLogCount": ("--health-max-log-count", _unset_or(5)),
+               "HealthcheckMaxLogSize": ("--health-max-log-size", _unset_or(500)),
+               "ExposedPorts": ("--expose", _exposed_beyond_published)},
+    "HostConfig": {"VolumesFrom": ("--volumes-from", _unset_or(None)),
+                   "IDMappings": ("--uidmap/--gidmap", _unset_or(None)),
+                   "BlkioWeightDevice": ("--blkio-weight-device", _unset_or(None)),
+                   "BlkioDeviceReadBps": ("--device-read-bps", _unset_or(None)),
+                   "BlkioDeviceWriteBps": ("--device-write-bps", _unset_or(None)),
+                   "BlkioDeviceReadIOps": ("--device-read-iops", _unset_or(None)),
+                   "BlkioDeviceWriteIOps": ("--device-write-iops", _unset_or(None)),
+                   "CpuRealtimePeriod": ("--cpu-rt-period", _unset_or(0)),
+                   "CpuRealtimeRuntime": ("--cpu-rt-runtime", _unset_or(0)),
+                   "CgroupConf": ("--cgroup-conf", _unset_or(None)),
+                   "HostsFile": ("--hosts-file", _unset_or("")),
+                   "IntelRdtClosID": ("--rdt-class", _unset_or(""))},
+}
+
+
+def _unknown(section: str, record: dict, whole: dict, mapped, not_settings, uncarried) -> list[str]:
+    found = []
+    for key, value in record.items():
+        if key in mapped or key in not_settings:
+            continue
+        if key in uncarried and uncarried[key][1](value, whole):
+            continue
+        if key not in uncarried and _unset(value):
+            continue
+        found.append(f"unknown field {section + '.' if section else ''}{key}")
+    return found
 
 
 def unknown_fields(container: dict) -> list[str]:
-    """Fields of a container's inspect record holding a non-zero value that Podhouse
-    neither carries nor declares irrelevant: "unknown field HostConfig.X"."""
+    """Fields of a container's inspect record that hold a setting Podhouse does not
+    carry: "unknown field HostConfig.X" (see the sets above)."""
     unknown = []
     for section in ("", "Config", "HostConfig"):
         record = container if not section else (container.get(section) or {})
-        for key, value in record.items():
-            if key in MAPPED_FIELDS[section] or key in NOT_SETTINGS[section]:
-                continue
-            if value in _ZERO_VALUES:
-                continue
-            unknown.append(f"unknown field {section + '.' if section else ''}{key}")
+        unknown += _unknown(section, record, container, MAPPED_FIELDS[section], NOT_SETTINGS[section],
+                            UNCARRIED_SETTINGS[section])
     return sorted(unknown)
 
 
 POD_MAPPED_FIELDS = {"Name", "Labels", "Hostname", "CgroupParent", "SharedNamespaces", "InfraConfig", "Containers",
                      "CreateInfra", "InfraContainerID"}
-POD_INFRA_MAPPED = {"PortBindings", "HostNetwork", "StaticIP", "StaticMAC", "DNSServer", "DNSSearch", "DNSOption",
-                    "NoManageHosts", "HostAdd", "Networks", "userns", "pid_ns", "uts_ns"}
 POD_NOT_SETTINGS = {"Id": "identity", "Created": "state", "CreateCommand": "read field by field", "State": "state",
                     "CreateCgroup": "podman's default for a pod with a cgroup parent",
                     "CgroupPath": "derived from the cgroup parent", "NumContainers": "state",
                     "ExitPolicy": "the unit decides --exit-policy", "Namespace": "libpod namespace (deprecated)",
-                    "LockNumber": "state"}
+                    "LockNumber": "state", "RestartPolicy": "systemd restarts the pod's service"}
+POD_UNCARRIED_SETTINGS = {
+    "cpu_period": ("--cpus", _unset_or(0)), "cpu_quota": ("--cpus", _unset_or(0)),
+    "cpu_shares": ("--cpu-shares", _unset_or(0)), "cpuset_cpus": ("--cpuset-cpus", _unset_or("")),
+    "cpuset_mems": ("--cpuset-mems", _unset_or("")), "mounts": ("--volume", _unset_or(None)),
+    "devices": ("--device", _unset_or(None)), "device_read_bps": ("--device-read-bps", _unset_or(None)),
+    "device_write_bps": ("--device-write-bps", _unset_or(None)),
+    "volumes_from": ("--volumes-from", _unset_or(None)), "security_opt": ("--security-opt", _unset_or(None)),
+    "memory_limit": ("--memory", _unset_or(0)), "memory_swap": ("--memory-swap", _unset_or(0)),
+    "blkio_weight": ("--blkio-weight", _unset_or(0)),
+    "blkio_weight_device": ("--blkio-weight-device", _unset_or(None)),
+}
+POD_INFRA_MAPPED = {"PortBindings", "HostNetwork", "StaticIP", "StaticMAC", "DNSServer", "DNSSearch", "DNSOption",
+                    "NoManageHosts", "HostAdd", "Networks", "userns", "pid_ns", "uts_ns"}
+POD_INFRA_NOT_SETTINGS = {"cpu_period": "the pod's --cpus, named at the pod's level",
+                          "cpu_quota": "the pod's --cpus, named at the pod's level",
+                          "cpuset_cpus": "the pod's --cpuset-cpus, named at the pod's level"}
+POD_INFRA_UNCARRIED = {"NoManageResolvConf": ("--dns=none", _unset_or(False)),
+                       "NoManageHostname": ("--no-hostname", _unset_or(False)),
+                       "HostsFile": ("--hosts-file", _unset_or("")),
+                       "NetworkOptions": ("--network-alias / --network options", _unset_or(None))}
 
 
 def unknown_pod_fields(pod: dict) -> list[str]:
-    unknown = [f"unknown field {key}" for key, value in pod.items()
-               if key not in POD_MAPPED_FIELDS and key not in POD_NOT_SETTINGS and value not in _ZERO_VALUES]
-    unknown += [f"unknown field InfraConfig.{key}" for key, value in (pod.get("InfraConfig") or {}).items()
-                if key not in POD_INFRA_MAPPED and value not in _ZERO_VALUES]
+    unknown = _unknown("", pod, pod, POD_MAPPED_FIELDS, POD_NOT_SETTINGS, POD_UNCARRIED_SETTINGS)
+    unknown += _unknown("InfraConfig", pod.get("InfraConfig") or {}, pod, POD_INFRA_MAPPED, POD_INFRA_NOT_SETTINGS,
+                        POD_INFRA_UNCARRIED)
     return sorted(unknown)
+
+
+def unknown_flag(field_name: str) -> str:
+    """The flag behind "unknown field Section.Key", when the field is a known one ("" if not)."""
+    path = field_name.removeprefix("unknown field ").split(": ")[-1]
+    section, _, key = path.rpartition(".")
+    for table in (UNCARRIED_SETTINGS.get(section, {}), POD_UNCARRIED_SETTINGS if not section else {},
+                  POD_INFRA_UNCARRIED if section == "InfraConfig" else {}):
+        if key in table:
+            return table[key][0]
+    return ""

@@ -10,8 +10,9 @@ the chosen format does not carry as a key of its own:
   kind "refused"     -- the format cannot carry it at all (the generator refuses)
   kind "unreadable"  -- flags podman 4.3's inspect does not show (--sysctl, --ip, ...)
                         of a container without a stored create command (API-created)
-  kind "unknown"     -- an inspect field Podhouse does not map (spec.unknown):
-                        generate must refuse unless the user confirms
+  kind "unknown"     -- an inspect field holding a setting Podhouse does not carry
+                        (spec.unknown, with its flag where known): enabling is
+                        refused unless the user confirms (dashboard/services.py)
 str(item) is the sentence for the page, e.g.
   "--device /dev/fuse: not carried by Quadlet 5.4 keys, written as PodmanArgs".
 """
@@ -22,6 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from engine.podman.container_spec import unknown_flag
 from engine.units.escaping import quadlet_obstacles
 from engine.units.spec import ContainerSpec, PodSpec
 
@@ -296,6 +298,9 @@ def uncarried(spec: ContainerSpec | PodSpec, fmt: str) -> list[Uncarried]:
         items.append(Uncarried(", ".join(spec.unreadable), "", "podman 4.3's inspect does not show these and the "
                                "container has no stored create command (made through the API): any it was given "
                                "are not carried", "unreadable"))
-    items += [Uncarried(field_name, "", "Podhouse does not carry it: refusing unless confirmed", "unknown")
-              for field_name in spec.unknown]
+    for field_name in spec.unknown:
+        flag = unknown_flag(field_name)
+        items.append(Uncarried(f"{field_name} ({flag})" if flag else field_name, "",
+                               "Podhouse does not carry it, so the service's container would not have it",
+                               "unknown"))
     return items

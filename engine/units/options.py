@@ -10,6 +10,7 @@ FORMATS = ("auto", "quadlet", "classic")
 RESTART_POLICIES = ("no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always")
 SDNOTIFY_MODES = ("conmon", "container", "healthy")
 AUTO_UPDATE = ("", "registry", "local")
+AUTO_UPDATE_LABEL = "io.containers.autoupdate"  # what podman auto-update looks for
 # podman's restart policy -> systemd's Restart= once systemd supervises the container.
 PODMAN_TO_SYSTEMD_RESTART = {"always": "always", "unless-stopped": "always", "on-failure": "on-failure", "no": "no"}
 DEFAULT_RESTART = "on-failure"  # what `podman generate systemd` picks when the container has none
@@ -54,6 +55,20 @@ class UnitOptions:
     def for_member(self, container_name: str) -> "UnitOptions":
         """A pod member's unit: its own name; the extra ordering belongs to the pod's unit."""
         return dataclasses.replace(self, unit_name=container_name, after=[], requires=[])
+
+    def as_asked(self, spec):
+        """The container this dialog asks for: `spec` (a ContainerSpec) with what the
+        options add to it on purpose, the auto-update label.  The shadow is compared
+        with this, so a label the user chose is no difference."""
+        if not self.auto_update or spec.labels.get(AUTO_UPDATE_LABEL) == self.auto_update:
+            return spec
+        return dataclasses.replace(spec, labels={**spec.labels, AUTO_UPDATE_LABEL: self.auto_update})
+
+    def asked_changes(self, spec) -> list[str]:
+        """What as_asked() changes in `spec`, in podman's words (for the dialog)."""
+        if self.as_asked(spec) is spec:
+            return []
+        return [f"--label {AUTO_UPDATE_LABEL}={self.auto_update}"]
 
     # The options as systemd settings; both formats write them the same way.
     def unit_lines(self) -> list[str]:

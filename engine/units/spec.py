@@ -6,8 +6,9 @@ The one reader of inspect data that fills these is engine/podman/container_spec.
 (`read_container`, `read_pod`); the generators (engine/units/arguments.py, quadlet.py,
 classic.py) write every field back as podman arguments or Quadlet keys.
 
-Comparing two specs (the original and a shadow made from a unit's arguments):
-iterate `compared_fields(ContainerSpec)` (or PodSpec), or call `differences(a, b)`.
+Comparing two specs (the original and a shadow made from a unit's arguments) is
+engine/units/verify.compare_specs(); `compared_fields(ContainerSpec)` (or PodSpec)
+lists the fields it covers.
 Each field's metadata holds:
   label    -- what a person recognises: the podman flag ("--cap-add") or "image"/"command"
   compare  -- False for identity and for what the unit itself decides (name, pod,
@@ -174,26 +175,3 @@ def compared_fields(spec_class) -> list:
 
 def default_of(f) -> Any:
     return f.default_factory() if f.default is MISSING else f.default
-
-
-@dataclass(frozen=True)
-class Difference:
-    field: str
-    label: str
-    original: Any
-    other: Any
-
-    def __str__(self) -> str:
-        return f"{self.label}: {_shown(self.original)} -> {_shown(self.other)}"
-
-
-def _shown(value: Any) -> str:
-    if value in (None, "", (), {}):
-        return "(default)"
-    return repr(value)
-
-
-def differences(original, other) -> list[Difference]:
-    """Every compared field on which two specs of one class differ."""
-    return [Difference(f.name, f.metadata["label"], getattr(original, f.name), getattr(other, f.name))
-            for f in compared_fields(type(original)) if getattr(original, f.name) != getattr(other, f.name)]

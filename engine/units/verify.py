@@ -28,12 +28,6 @@ from engine.units.spec import ContainerSpec, PodSpec
 
 CREATE_TIMEOUT = 30.0
 SHADOW_MARK = "podhouse-shadow"
-# Spec fields that name the object rather than describe it: the shadow differs there
-# by construction.  A field can also say so itself with metadata={"compare": False}.
-IDENTITY_FIELDS = frozenset({"name", "pod", "members", "created_by_systemd"})
-# Spec fields systemd takes over from podman in a unit (the restart policy becomes
-# the unit's Restart=, see UnitOptions.service_lines), so the unit's container has none.
-UNIT_CARRIED_FIELDS = frozenset({"restart_policy", "restart_retries"})
 
 # Flags of `podman run` / `podman create` / `podman pod create` that take no value
 # (cobra bool flags; `--flag=false` still carries one inline).  Read from podman's
@@ -56,6 +50,9 @@ class Difference:
     label: str
     original: str
     shadow: str
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.original} -> {self.shadow}"
 
 
 @dataclass
@@ -261,8 +258,10 @@ def shadow_pod_argv(argv: list[str], shadow_pod: str) -> list[str]:
 
 
 def _compared(spec_field: dataclasses.Field) -> bool:
-    return (spec_field.metadata.get("compare", True) and spec_field.name not in IDENTITY_FIELDS
-            and spec_field.name not in UNIT_CARRIED_FIELDS)
+    # The spec's fields say themselves (metadata compare=False) what is not compared:
+    # identity (the shadow differs there by construction), what systemd takes over
+    # (the restart policy becomes the unit's Restart=), what is no setting (unknown).
+    return spec_field.metadata.get("compare", True)
 
 
 def _label(spec_field: dataclasses.Field) -> str:
@@ -281,38 +280,16 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _by_flag(settings) -> dict[str, list[str]]:
-    """A list of Setting (podman words + Quadlet key) grouped by flag name."""
-    grouped: dict[str, list[str]] = {}
-    for setting in settings:
-        args = list(getattr(setting, "args", ()) or ())
-        if not args:
-            continue
-        flag = args[0].partition("=")[0]
-        grouped.setdefault(flag, []).append(" ".join(args))
-    return grouped
-
-
-def _is_setting_list(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(hasattr(v, "args") for v in value)
-
-
 def compare_specs(original, shadow, prefix: str = "") -> tuple[int, list[Difference]]:
-    """(settings compared, differences) over every field of the spec's dataclass."""
+    """(settings compared, differences) over every compared field of the spec's
+    dataclass (a dict field key by key): the project's one comparison of two specs
+    (the shadow's, and the fidelity tests' of a service's container)."""
     compared, differences = 0, []
     for spec_field in dataclasses.fields(original):
         if not _compared(spec_field):
             continue
         label = prefix + _label(spec_field)
         mine, theirs = getattr(original, spec_field.name), getattr(shadow, spec_field.name)
-        if _is_setting_list(mine) or _is_setting_list(theirs):
-            ours, shadows = _by_flag(mine), _by_flag(theirs)
-            for flag in sorted(set(ours) | set(shadows)):
-                compared += 1
-                if sorted(ours.get(flag, [])) != sorted(shadows.get(flag, [])):
-                    differences.append(Difference(f"{label} {flag}", "; ".join(ours.get(flag, [])) or "(none)",
-                                                  "; ".join(shadows.get(flag, [])) or "(none)"))
-            continue
         if isinstance(mine, dict) and isinstance(theirs, dict):
             for key in sorted(set(mine) | set(theirs)):
                 compared += 1

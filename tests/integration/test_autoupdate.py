@@ -94,10 +94,9 @@ async def _service(user_scope, name: str, reference: str, policy: str, fmt: str 
     """A container of `reference` turned into a unit (Quadlet: AutoUpdate=policy;
     classic: the label) by the project's own generate-and-enable flow."""
     podman("create", "--stop-timeout=1", "--name", name, reference)
-    # The auto-update label is a difference from the original the dialog asks to accept.
+    # The auto-update label is what the dialog asks for: no difference to accept.
     outcome = await services.generate_and_enable(user_scope, "container", name,
-                                                 {**FAST, "format": fmt, "auto_update": policy},
-                                                 accept_differences=True)
+                                                 {**FAST, "format": fmt, "auto_update": policy})
     assert outcome.ok and outcome.state == "active", (outcome.message, outcome.journal)
 
 
@@ -275,8 +274,7 @@ async def test_a_registry_that_wants_credentials_gets_those_of_the_authfile_labe
         name = f"{prefix}-auth"
         podman("create", "--stop-timeout=1", "--label", f"{autoupdate.AUTHFILE_LABEL}={authfile}",
                "--name", name, reference)
-        outcome = await services.generate_and_enable(user_scope, "container", name, {**FAST, "auto_update": "registry"},
-                                                     accept_differences=True)
+        outcome = await services.generate_and_enable(user_scope, "container", name, {**FAST, "auto_update": "registry"})
         assert outcome.ok, (outcome.message, outcome.journal)
         candidate = await _candidate(name)
         assert candidate.authfile == str(authfile)

@@ -26,7 +26,8 @@ from engine.podman import PodmanClient
 from engine.podman.container_spec import read_container, read_pod
 from engine.units import formats, install
 from engine.units.options import UnitOptions
-from engine.units.spec import ContainerSpec, PodSpec, compared_fields, default_of, differences
+from engine.units.spec import ContainerSpec, PodSpec, compared_fields, default_of
+from engine.units.verify import compare_specs
 from tests import fidelity_cases as cases
 from tests.podman_cli import BUSYBOX, podman
 
@@ -220,13 +221,13 @@ def _mismatches(before: dict, specs: tuple, result: dict) -> dict[str, list[str]
     new_specs, new_pod_specs = _specs(after, result["started"])
     mismatches = {}
     for name, new in new_specs.items():
-        diff = [str(d) for d in differences(container_specs[name], new)]
+        diff = [str(d) for d in compare_specs(container_specs[name], new)[1]]
         if after["args"][name] != _asked_args(before["containers"][name]):
             diff.append(f"process.args: {_asked_args(before['containers'][name])} -> {after['args'][name]}")
         if diff:
             mismatches[name] = diff
     for pod, new in new_pod_specs.items():
-        diff = [str(d) for d in differences(pod_specs[pod], new)]
+        diff = [str(d) for d in compare_specs(pod_specs[pod], new)[1]]
         if new.members != pod_specs[pod].members:
             diff.append(f"members: {pod_specs[pod].members} -> {new.members}")
         if diff:

@@ -270,3 +270,78 @@ async def test_what_quadlet_cannot_carry_is_named_in_the_verification(name, user
     assert quadlet.identical, quadlet.differences  # named, and still carried
     classic = (await services.build(user_scope, "container", name, {"format": "classic"})).verification
     assert not any(w.startswith("--tty") for w in classic.warnings), classic.warnings
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+async def test_an_unknown_field_blocks_enable_until_confirmed(fmt, name, user_scope):
+    """--timeout is a setting Podhouse does not carry: it is named, enabling is
+    refused (nothing written, the original untouched) until the user confirms it."""
+    podman("run", "-d", "--stop-timeout=1", "--timeout", "300", "--name", name, BUSYBOX, "sleep", "100000")
+    before = _state(name)
+    preview = await services.build(user_scope, "container", name, {"format": fmt, **FAST}, for_enable=True)
+    assert preview.verification.identical, preview.verification.differences  # the shadow lacks it just as well
+    assert [u.partition(":")[0] for u in preview.unknown] == ["unknown field Config.Timeout (--timeout)"]
+    assert not any("Config.Timeout" in w for w in preview.verification.warnings)
+    with pytest.raises(services.UnknownFieldsNotConfirmed) as refused:
+        await services.enable_preview(user_scope, preview, accept_differences=True)
+    assert "Config.Timeout (--timeout)" in str(refused.value) and refused.value.fields == preview.unknown
+    _nothing_written(user_scope, name, [f"{name}.service"])
+    assert _state(name) == before
+    outcome = await services.generate_and_enable(user_scope, "container", name, {"format": fmt, **FAST},
+                                                 accept_unknown=True)
+    assert outcome.ok, (outcome.message, outcome.journal)
+    assert podman("inspect", name, "--format", "{{.Config.Timeout}}") == "0"  # as the dialog said
+    assert not _shadows(name)
+
+
+async def test_ordinary_containers_and_pods_have_no_unknown_field(name, user_scope):
+    """Podman's own state (runtime paths, the notify socket of the unit that made a
+    container, a health check's timer, systemd mode, a pod's infra) is no unknown
+    field: CLI- and API-created, running or not, and a service's own container."""
+    podman("run", "-d", "--name", f"{name}-run", "--health-cmd", "true", "--health-interval", "2s", BUSYBOX,
+           "sleep", "100000")
+    podman("create", "--name", f"{name}-sd", "--systemd=always", "--sdnotify=conmon", BUSYBOX, "sleep", "100000")
+    podman("pod", "create", "--name", f"{name}-pod", "-p", f"127.0.0.1:{_free_port()}:80")
+    podman("run", "-d", "--pod", f"{name}-pod", "--name", f"{name}-m", BUSYBOX, "sleep", "100000")
+    client = client_for(user_scope.name)
+    await client.create_container({"name": f"{name}-api", "image": BUSYBOX, "command": ["sleep", "100000"],
+                                   "healthconfig": {"Test": ["CMD-SHELL", "true"], "Interval": 2_000_000_000,
+                                                    "Timeout": 2_000_000_000, "Retries": 3}})
+    await client.start_container(f"{name}-api")
+    for kind, target in (("container", f"{name}-run"), ("container", f"{name}-sd"), ("container", f"{name}-api"),
+                         ("pod", f"{name}-pod")):
+        preview = await services.build(user_scope, kind, target, {"format": "classic"}, verified=False)
+        assert preview.unknown == [], (target, preview.unknown)
+    # A service's own container, made by systemd (with the unit's notify socket).
+    outcome = await services.generate_and_enable(user_scope, "container", f"{name}-run", {"format": "quadlet", **FAST})
+    assert outcome.ok, (outcome.message, outcome.journal)
+    again = await services.build(user_scope, "container", f"{name}-run", {"format": "quadlet"})
+    assert again.unknown == [] and again.verification.identical, (again.unknown, again.verification.differences)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+async def test_auto_update_is_asked_for_not_a_difference(fmt, name, user_scope):
+    """The shadow is compared with the container as asked: the auto-update label the
+    dialog adds is named as asked for, and enabling needs no acceptance."""
+    podman("create", "--stop-timeout=1", "--name", name, BUSYBOX, "sleep", "100000")
+    preview = await services.build(user_scope, "container", name, {"format": fmt, "auto_update": "local", **FAST})
+    assert preview.verification.identical, preview.verification.differences
+    assert preview.asked == ["--label io.containers.autoupdate=local"]
+    outcome = await services.generate_and_enable(user_scope, "container", name,
+                                                 {"format": fmt, "auto_update": "local", **FAST})
+    assert outcome.ok, (outcome.message, outcome.journal)
+    assert podman("inspect", name, "--format", '{{index .Config.Labels "io.containers.autoupdate"}}') == "local"
+
+
+async def test_a_health_check_without_a_timer_is_a_real_difference(name, user_scope):
+    """--health-interval=disable: the generator cannot write "no timer" (0 is its
+    "podman's default"), so the service's container would check every 30 s: a real
+    difference the user must accept."""
+    podman("create", "--stop-timeout=1", "--name", name, "--health-cmd", "true", "--health-interval", "disable",
+           BUSYBOX, "sleep", "100000")
+    preview = await services.build(user_scope, "container", name, {"format": "classic", **FAST}, for_enable=True)
+    assert [(d.label, d.original, d.shadow) for d in preview.verification.differences] == [
+        ("--health-interval", "0", "30000000000")]
+    with pytest.raises(services.DifferencesNotConfirmed):
+        await services.enable_preview(user_scope, preview)
+    _nothing_written(user_scope, name, [f"{name}.service"])

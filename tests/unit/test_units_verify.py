@@ -108,7 +108,7 @@ def test_a_difference_names_the_field_and_both_values():
 def test_fields_with_labels_and_compare_false_are_honoured():
     @dataclasses.dataclass
     class Spec:
-        name: str
+        name: str = dataclasses.field(metadata={"compare": False})  # identity: the shadow's differs
         caps: dict = dataclasses.field(default_factory=dict, metadata={"label": "Capabilities"})
         secret_id: str = dataclasses.field(default="", metadata={"compare": False})
 
