@@ -8,7 +8,10 @@ hundred pages cost one subscription.  GetAll is asked only for a unit never seen
 before.  During a daemon-reload (Reloading true .. false) signals are ignored and
 the units are listed again afterwards.  When the bus connection drops or the
 manager re-executes (its bus name changes owner), the watcher reconnects,
-resubscribes and lists again; pages show a banner meanwhile.
+resubscribes and lists again; pages show a banner meanwhile.  A manager that left
+the bus and does not come back on it within OWNER_WAIT (killed, then started again:
+the session bus is its own dbus.socket, so the new one listens on a new bus at the
+same address while the old bus lingers) is looked for on a new connection.
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 
 RECONNECT_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0, 5.0)
 READY_TIMEOUT = 5.0
+OWNER_WAIT = 2.0  # a daemon-reexec is back on the same bus well within this
 GONE_KEPT = 4096
 _DISCONNECTED = object()
 
@@ -67,12 +71,14 @@ class UnitWatch:
         self.status_message = "Connecting to systemd…"
         self.ready = asyncio.Event()
         self.manager: SystemdManager | None = None
-        self.counts = {"lists": 0, "get_all": 0, "signals": 0, "reconnects": 0}
+        self.counts = {"lists": 0, "get_all": 0, "signals": 0, "reconnects": 0, "subscribes": 0}
         self._gone: dict[str, UnitRow] = {}  # units unloaded without a file, oldest first
         self._muted = False
         self._queue: asyncio.Queue = asyncio.Queue()
         self._changed: dict[str, bool] = {}  # unit -> still present, waiting to be sent
         self._task: asyncio.Task | None = None
+        self._attempt = 0  # failed connections since the watcher was last live
+        self._owner_lost_at: float | None = None
 
     # -- life ---------------------------------------------------------------
     def start(self) -> None:
@@ -87,7 +93,6 @@ class UnitWatch:
             self.manager.close()
 
     async def _run(self) -> None:
-        attempt = 0
         while True:
             try:
                 await self._follow()
@@ -100,11 +105,13 @@ class UnitWatch:
                 self.manager = None
             await self._set_live(False, "Lost contact with systemd; reconnecting…")
             self.counts["reconnects"] += 1
-            await asyncio.sleep(RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)])
-            attempt += 1
+            await asyncio.sleep(RECONNECT_DELAYS[min(self._attempt, len(RECONNECT_DELAYS) - 1)])
+            self._attempt += 1
 
     async def _follow(self) -> None:
         self._queue = asyncio.Queue()
+        self._owner_lost_at = None
+        self._muted = False
         manager = await SystemdManager.connect(self.scope)
         self.manager = manager
         manager.bus.add_message_handler(self._on_message)
@@ -116,14 +123,15 @@ class UnitWatch:
             f"member='NameOwnerChanged',arg0='{SERVICE}'",
         ):
             await manager.add_match(rule)
-        await manager.subscribe()
+        await self._subscribe()
         await self._relist()
         await self._set_live(True, "")
+        self._attempt = 0
         bus_gone = asyncio.ensure_future(manager.bus.wait_for_disconnect())
         bus_gone.add_done_callback(lambda _f: self._queue.put_nowait(_DISCONNECTED))
         try:
             while True:
-                message = await self._queue.get()
+                message = await self._next_message()
                 while True:
                     if message is _DISCONNECTED:
                         raise ConnectionError("bus connection closed")
@@ -134,6 +142,19 @@ class UnitWatch:
                 await self._flush()  # once the burst is read: coalesced, in order
         finally:
             bus_gone.cancel()
+
+    async def _next_message(self):
+        if self._owner_lost_at is None:
+            return await self._queue.get()
+        left = self._owner_lost_at + OWNER_WAIT - asyncio.get_running_loop().time()
+        try:
+            return await asyncio.wait_for(self._queue.get(), max(left, 0.0))
+        except asyncio.TimeoutError:
+            raise ConnectionError("systemd left the bus and did not come back on it") from None
+
+    async def _subscribe(self) -> None:
+        self.counts["subscribes"] += 1
+        await self.manager.subscribe()
 
     def _on_message(self, message):
         if message.message_type.name == "SIGNAL":
@@ -151,8 +172,10 @@ class UnitWatch:
             self._muted = True
             await self._set_live(False, "systemd is re-executing; listing units again…")
             if not new_owner:
+                self._owner_lost_at = asyncio.get_running_loop().time()
                 return
-            await self.manager.subscribe()
+            self._owner_lost_at = None
+            await self._subscribe()
             self._muted = False
             await self._relist()
             await self._set_live(True, "")
@@ -192,8 +215,8 @@ class UnitWatch:
         self._put(updated)
 
     async def _unit_new(self, name: str, path: str) -> None:
-        if name in self.rows:
-            return
+        if name in self.rows and self.rows[name].load_state != "not-loaded":
+            return  # a row known only from its file is loaded now: its properties are news
         known = self._gone.pop(name, None)
         if known is not None:
             self._put(known)
@@ -211,8 +234,10 @@ class UnitWatch:
         if row is None:
             return
         if row.file_state:
-            # Unloaded, not gone: the file stays and so does the row.
-            self._put(dataclasses.replace(row, active_state="inactive", sub_state="dead"))
+            # Unloaded, not gone: the file stays and so does the row, as ListUnitFiles
+            # alone shows it (what a listing now would say).
+            self._put(UnitRow(name=name, load_state="not-loaded", file_path=row.file_path,
+                              file_state=row.file_state))
         else:
             self._gone[name] = row
             self._forget_removed(name)
