@@ -2,11 +2,14 @@
 unresponsive.  Opens stats sockets from Chromium (logged-in viewers, so the exact
 origin and the session cookie of a real page) on a few running containers at once, and
 prints:
-  streams   the Podman stats streams the server opened (counted in the debug log of
-            a Podman service of the bench's own): one per container is the goal
+  streams   the Podman stats streams the server opened: the connections it holds to a
+            Podman service of the bench's own while the sockets are open (each stream
+            has its own client), and the stats requests that service logged once they
+            ended: one per container is the goal
   sockets   how many were accepted, how many refused (an account may hold
             PODHOUSE_STATS_SOCKETS_PER_USER, default 20) and how many got no sample
   interval  p50/p99 of the time between two samples on one socket (podman sends one a second)
+  server    the CPU the server (daphne) used meanwhile
   page      p50/p99 of loading the containers list page (a viewer's GET) meanwhile
 Two rounds: one viewer opening all the sockets (the attack of the report), then as
 many viewers as it takes for all of them to be accepted.
@@ -27,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -65,8 +69,8 @@ def percentiles(values: list[float], unit: str = "ms") -> str:
 
 
 class DebugPodman:
-    """`podman --log-level=debug system service` on a socket of its own: its log names
-    every API request, so the stats streams the server opens can be counted."""
+    """`podman --log-level=debug system service` on a socket of its own, used only by
+    the bench's server: its connections and its access log count the stats streams."""
 
     def __init__(self, folder: Path):
         self.socket = folder / "podman.sock"
@@ -79,6 +83,11 @@ class DebugPodman:
             assert self.process.poll() is None, f"podman system service exited: see {self.log}"
             assert time.monotonic() < deadline, "the bench's podman service did not answer within 30 s"
             time.sleep(0.05)
+
+    def connections(self) -> int:
+        """Connections open to this service now (its side of each, named by the socket's path)."""
+        done = subprocess.run(["ss", "-xH", "state", "established"], capture_output=True, text=True, check=True)
+        return sum(1 for line in done.stdout.splitlines() if line.split()[3:4] == [str(self.socket)])
 
     def stats_requests(self) -> int:
         """Stats streams that ended (the access log line is written at a request's end)."""
@@ -102,9 +111,28 @@ def page_loads(url: str, cookies: dict, stop: threading.Event, out: list[float])
             stop.wait(0.25)
 
 
+class _after:
+    """A stop event that is set after `n` waits: page_loads then makes n loads."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def is_set(self) -> bool:
+        return self.n <= 0
+
+    def wait(self, _seconds: float) -> None:
+        self.n -= 1
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def one_round(title, browser, own, viewers, names, sockets, seconds, podman, e2e):
     per_viewer = -(-sockets // len(viewers))
     contexts, pages = [], []
+    idle: list[float] = []
     for index, viewer in enumerate(viewers):
         count = min(per_viewer, sockets - index * per_viewer)
         if count <= 0:
@@ -113,28 +141,36 @@ def one_round(title, browser, own, viewers, names, sockets, seconds, podman, e2e
         page = context.new_page()
         page.set_default_timeout(60_000)
         e2e.log_in(page, own, viewer)
+        if index == 0:
+            # The list page before anything else is open, for comparison (after two
+            # loads that start the server's watchers).
+            cookies = {c["name"]: c["value"] for c in context.cookies()}
+            page_loads(f"{own.url}/user/containers/", cookies, _after(2), [])
+            idle_stop = threading.Event()
+            idle_thread = threading.Thread(target=page_loads, args=(f"{own.url}/user/containers/", cookies,
+                                                                    idle_stop, idle))
+            idle_thread.start()
+            time.sleep(5)
+            idle_stop.set()
+            idle_thread.join()
         page.goto(f"{own.url}/user/containers/")
         contexts.append(context)
         pages.append((page, count))
-    streams_before = podman.stats_requests()
-    cookies = {c["name"]: c["value"] for c in contexts[0].cookies()}
+    time.sleep(3)  # the pages' own sockets settled
+    streams_before, connections_before = podman.stats_requests(), podman.connections()
     loads: list[float] = []
     stop = threading.Event()
-    # The list page while nothing is open, for comparison.
-    idle: list[float] = []
-    idle_stop = threading.Event()
-    idle_thread = threading.Thread(target=page_loads, args=(f"{own.url}/user/containers/", cookies, idle_stop, idle))
-    idle_thread.start()
-    time.sleep(5)
-    idle_stop.set()
-    idle_thread.join()
 
     base = own.url.replace("http://", "ws://")
     for page, count in pages:
         page.evaluate(OPEN_SOCKETS, [base, names, count])
     loader = threading.Thread(target=page_loads, args=(f"{own.url}/user/containers/", cookies, stop, loads))
     loader.start()
-    time.sleep(seconds)
+    cpu_before, wall_before = _cpu_seconds(own.process.pid), time.monotonic()
+    time.sleep(seconds / 2)
+    connections = podman.connections()
+    time.sleep(seconds / 2)
+    cpu = (_cpu_seconds(own.process.pid) - cpu_before) / (time.monotonic() - wall_before)
     stop.set()
     loader.join()
     notes = [note for page, _ in pages for note in page.evaluate(READ_SOCKETS)]
@@ -142,18 +178,26 @@ def one_round(title, browser, own, viewers, names, sockets, seconds, podman, e2e
         page.evaluate(CLOSE_SOCKETS)
     for context in contexts:
         context.close()
-    time.sleep(3)  # the last viewer gone, each stream ends and podman logs it
-    streams = podman.stats_requests() - streams_before
+    # The last viewer gone, each stream ends and podman logs it (late on a busy machine).
+    streams, stable_since, deadline = -1, time.monotonic(), time.monotonic() + 30
+    while time.monotonic() - stable_since < 5 and time.monotonic() < deadline:
+        now = podman.stats_requests() - streams_before
+        if now != streams:
+            streams, stable_since = now, time.monotonic()
+        time.sleep(0.5)
 
     accepted = [n for n in notes if n["open"] and n["closed"] in (None, 1000, 1005)]
     refused = [n for n in notes if n["closed"] not in (None, 1000, 1005)]
     starved = [n for n in accepted if not n["samples"]]
     intervals = [b - a for n in accepted for a, b in zip(n["samples"], n["samples"][1:])]
-    codes = sorted({n["closed"] for n in refused})
+    codes = dict(sorted(Counter(n["closed"] for n in refused).items()))
     print(f"{title}: {len(notes)} sockets from {len(pages)} viewer(s) on {len(names)} containers, "
           f"held {seconds} s")
-    print(f"  streams   {streams} podman stats streams opened for {len(names)} containers")
-    print(f"  sockets   {len(accepted)} accepted, {len(refused)} refused (close codes {codes}), "
+    print(f"  streams   {connections - connections_before} more connections to podman while the sockets were open "
+          f"({connections_before} before, {connections} then: one client per stats stream); "
+          f"{streams} stats streams ended after they closed (podman's access log)")
+    print(f"  server    daphne used {cpu * 100:.0f} % of one core while the sockets were open")
+    print(f"  sockets   {len(accepted)} accepted, {len(refused)} refused (by close code {codes}), "
           f"{len(starved)} accepted without a sample")
     print(f"  interval  {percentiles(intervals)}")
     print(f"  page      {percentiles(loads)}   (idle before: {percentiles(idle)})")
