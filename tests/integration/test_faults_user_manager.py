@@ -213,8 +213,10 @@ async def test_r2_daemon_reexec_with_changes_around_it_misses_nothing(private, w
     assert watch.rows[before].active_state == "inactive"
     assert watch.rows[during].active_state == "active"
     assert watch.rows[after].file_state == "enabled" and watch.rows[after].active_state == "active"
-    assert watch.counts["subscribes"] == counts["subscribes"] + 1
-    assert watch.counts["lists"] >= counts["lists"] + 1
+    # Subscribed on the new manager (on the same bus, or on a new connection when the
+    # re-execution outlasted OWNER_WAIT on a busy machine) and listed again.
+    assert watch.counts["subscribes"] > counts["subscribes"]
+    assert watch.counts["lists"] > counts["lists"]
     await assert_page_catches_up(watch, page_rows, page_at, sent_from)
     print(f"R2 reexec: watcher live {live_after:.2f} s after the reexec began; "
           f"{compared} rows equal a fresh listing ({moving} in flux left out); counts {watch.counts}")
