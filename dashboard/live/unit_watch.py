@@ -27,15 +27,16 @@ from channels.layers import get_channel_layer
 from dashboard.host.scopes import Scope
 from dashboard.live.lists import unit_dom_id
 from dashboard.live.per_loop import PerLoop
-from dashboard.host.systemd import (MANAGER, MANAGER_PATH, SERVICE, UNIT, SystemdManager, UnitRow,
-                                    unit_path_name)
+from dashboard.host.systemd import (MANAGER, MANAGER_PATH, SERVICE, UNIT, SystemdError, SystemdManager,
+                                    UnitRow, unit_path_name)
 from dashboard.host.unit_files import container_link, read_unit_file
 
 log = logging.getLogger(__name__)
 
 RECONNECT_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0, 5.0)
 READY_TIMEOUT = 5.0
-OWNER_WAIT = 2.0  # a daemon-reexec is back on the same bus well within this
+BURST_SECONDS = 0.05  # changes read in one burst go out together, at most this late
+OWNER_WAIT = 5.0  # a daemon-reexec comes back on the same bus within this, even on a loaded machine
 GONE_KEPT = 4096
 _DISCONNECTED = object()
 
@@ -132,11 +133,14 @@ class UnitWatch:
         try:
             while True:
                 message = await self._next_message()
+                burst_ends = asyncio.get_running_loop().time() + BURST_SECONDS
                 while True:
                     if message is _DISCONNECTED:
                         raise ConnectionError("bus connection closed")
                     await self._handle(message)
-                    if self._queue.empty():
+                    # A storm that never lets the queue empty (every container start is
+                    # mounts coming and going) must not hold the changes back for ever.
+                    if self._queue.empty() or asyncio.get_running_loop().time() > burst_ends:
                         break
                     message = self._queue.get_nowait()
                 await self._flush()  # once the burst is read: coalesced, in order
@@ -222,7 +226,10 @@ class UnitWatch:
             self._put(known)
             return
         self.counts["get_all"] += 1
-        props = await self.manager.get_all(path, UNIT)
+        try:
+            props = await self.manager.get_all(path, UNIT)
+        except SystemdError:
+            return  # unloaded again already (a mount of a short container run): UnitRemoved follows
         self._put(UnitRow(name=name, description=props.get("Description", ""),
                           load_state=props.get("LoadState", ""), active_state=props.get("ActiveState", ""),
                           sub_state=props.get("SubState", ""), object_path=path,

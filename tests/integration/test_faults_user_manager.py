@@ -110,7 +110,9 @@ def page_catches_up(watch, page_rows: dict[str, dict], page_at: int, sent_from: 
         else:
             caught_up[name] = shown(row)
     if caught_up != now:
-        return "changed_since does not bring the page up to the watcher's rows"
+        differ = sorted(n for n in set(caught_up) | set(now) if caught_up.get(n) != now.get(n))
+        return (f"changed_since does not bring the page up to the watcher's rows: "
+                f"{[(n, caught_up.get(n), now.get(n)) for n in differ[:5]]}")
 
     heard = {name: shown(row) for name, row in page_rows.items()}
     kind_groups = {kind_group(watch.scope.name, name.rpartition(".")[2]) for name in set(now) | set(page_rows)}
@@ -122,7 +124,14 @@ def page_catches_up(watch, page_rows: dict[str, dict], page_at: int, sent_from: 
                 else:
                     heard[name] = shown(row)
     if heard != now:
-        return "the published changes do not bring an open page up to the watcher's rows"
+        differ = sorted(n for n in set(heard) | set(now) if heard.get(n) != now.get(n))
+        history = [(i, g[:30], (m["rows"][differ[0]] or {}).get("active_state", "GONE"), m.get("position"))
+                   for i, (g, m) in enumerate(watch.layer.sent) if differ[0] in m.get("rows", {})]
+        return (f"the published changes do not bring an open page up to the watcher's rows: "
+                f"{[(n, heard.get(n), now.get(n)) for n in differ[:5]]}; sent_from {sent_from}, "
+                f"history of {differ[0]}: {history}; version {watch.versions.get(differ[0])} of {watch.version}, "
+                f"counts {watch.counts}, pending {len(watch._changed)}, task done {watch._task.done()}, "
+                f"muted {watch._muted}, live {watch.live}, queue {watch._queue.qsize()}")
     return ""
 
 
