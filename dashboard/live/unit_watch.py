@@ -2,17 +2,18 @@
 
 It lists units once (ListUnits + ListUnitFiles), subscribes once, and then lives on
 signals: PropertiesChanged of units, UnitNew, UnitRemoved, UnitFilesChanged,
-Reloading and JobRemoved.  Changes go out on Channels groups, one per unit type of
-a scope and one per unit, as the live lists' rows (dashboard.live.lists); every open page joins the groups of what it shows, so a
-hundred pages cost one subscription.  A burst of signals goes out as one change per
-unit, at most BURST_SECONDS after it began.  GetAll is asked only for a unit never
-seen loaded before (new, or known only from its file).  During a daemon-reload (Reloading true .. false) signals are ignored and
-the units are listed again afterwards.  When the bus connection drops or the
+Reloading and JobRemoved. Changes go out on Channels groups, one per unit type of a
+scope and one per unit, as the live lists' rows (dashboard.live.lists); every open
+page joins the groups of what it shows, so a hundred pages cost one subscription. A
+burst of signals goes out as one change per unit, at most BURST_SECONDS after it
+began. GetAll is asked only for a unit never seen loaded before (new, or known only
+from its file). During a daemon-reload (Reloading true .. false) signals are ignored
+and the units are listed again afterwards. When the bus connection drops or the
 manager re-executes (its bus name changes owner), the watcher reconnects,
-resubscribes and lists again; pages show a banner meanwhile.  A manager that left
-the bus and does not come back on it within OWNER_WAIT (killed, then started again:
-the session bus is its own dbus.socket, so the new one listens on a new bus at the
-same address while the old bus lingers) is looked for on a new connection.
+resubscribes and lists again; pages show a banner meanwhile. A manager that left the
+bus and does not come back on it within OWNER_WAIT (killed, then started again: the
+session bus is its own dbus.socket, so the new one listens on a new bus at the same
+address while the old bus lingers) is looked for on a new connection.
 """
 from __future__ import annotations
 
