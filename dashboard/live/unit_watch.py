@@ -2,13 +2,18 @@
 
 It lists units once (ListUnits + ListUnitFiles), subscribes once, and then lives on
 signals: PropertiesChanged of units, UnitNew, UnitRemoved, UnitFilesChanged,
-Reloading and JobRemoved.  Changes go out on Channels groups, one per unit type of
-a scope and one per unit, as the live lists' rows (dashboard.live.lists); every open page joins the groups of what it shows, so a
-hundred pages cost one subscription.  GetAll is asked only for a unit never seen
-before.  During a daemon-reload (Reloading true .. false) signals are ignored and
-the units are listed again afterwards.  When the bus connection drops or the
+Reloading and JobRemoved. Changes go out on Channels groups, one per unit type of a
+scope and one per unit, as the live lists' rows (dashboard.live.lists); every open
+page joins the groups of what it shows, so a hundred pages cost one subscription. A
+burst of signals goes out as one change per unit, at most BURST_SECONDS after it
+began. GetAll is asked only for a unit never seen loaded before (new, or known only
+from its file). During a daemon-reload (Reloading true .. false) signals are ignored
+and the units are listed again afterwards. When the bus connection drops or the
 manager re-executes (its bus name changes owner), the watcher reconnects,
-resubscribes and lists again; pages show a banner meanwhile.
+resubscribes and lists again; pages show a banner meanwhile. A manager that left the
+bus and does not come back on it within OWNER_WAIT (killed, then started again: the
+session bus is its own dbus.socket, so the new one listens on a new bus at the same
+address while the old bus lingers) is looked for on a new connection.
 """
 from __future__ import annotations
 
@@ -24,14 +29,16 @@ from channels.layers import get_channel_layer
 from dashboard.host.scopes import Scope
 from dashboard.live.lists import unit_dom_id
 from dashboard.live.per_loop import PerLoop
-from dashboard.host.systemd import (MANAGER, MANAGER_PATH, SERVICE, UNIT, SystemdManager, UnitRow,
-                                    unit_path_name)
+from dashboard.host.systemd import (MANAGER, MANAGER_PATH, SERVICE, UNIT, SystemdError, SystemdManager,
+                                    UnitRow, unit_path_name)
 from dashboard.host.unit_files import container_link, read_unit_file
 
 log = logging.getLogger(__name__)
 
 RECONNECT_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0, 5.0)
 READY_TIMEOUT = 5.0
+BURST_SECONDS = 0.05  # changes read in one burst go out together, at most this late
+OWNER_WAIT = 5.0  # a daemon-reexec comes back on the same bus within this, even on a loaded machine
 GONE_KEPT = 4096
 _DISCONNECTED = object()
 
@@ -67,12 +74,14 @@ class UnitWatch:
         self.status_message = "Connecting to systemd…"
         self.ready = asyncio.Event()
         self.manager: SystemdManager | None = None
-        self.counts = {"lists": 0, "get_all": 0, "signals": 0, "reconnects": 0}
+        self.counts = {"lists": 0, "get_all": 0, "signals": 0, "reconnects": 0, "subscribes": 0}
         self._gone: dict[str, UnitRow] = {}  # units unloaded without a file, oldest first
         self._muted = False
         self._queue: asyncio.Queue = asyncio.Queue()
         self._changed: dict[str, bool] = {}  # unit -> still present, waiting to be sent
         self._task: asyncio.Task | None = None
+        self._attempt = 0  # failed connections since the watcher was last live
+        self._owner_lost_at: float | None = None
 
     # -- life ---------------------------------------------------------------
     def start(self) -> None:
@@ -87,7 +96,6 @@ class UnitWatch:
             self.manager.close()
 
     async def _run(self) -> None:
-        attempt = 0
         while True:
             try:
                 await self._follow()
@@ -100,11 +108,13 @@ class UnitWatch:
                 self.manager = None
             await self._set_live(False, "Lost contact with systemd; reconnecting…")
             self.counts["reconnects"] += 1
-            await asyncio.sleep(RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)])
-            attempt += 1
+            await asyncio.sleep(RECONNECT_DELAYS[min(self._attempt, len(RECONNECT_DELAYS) - 1)])
+            self._attempt += 1
 
     async def _follow(self) -> None:
         self._queue = asyncio.Queue()
+        self._owner_lost_at = None
+        self._muted = False
         manager = await SystemdManager.connect(self.scope)
         self.manager = manager
         manager.bus.add_message_handler(self._on_message)
@@ -116,24 +126,41 @@ class UnitWatch:
             f"member='NameOwnerChanged',arg0='{SERVICE}'",
         ):
             await manager.add_match(rule)
-        await manager.subscribe()
+        await self._subscribe()
         await self._relist()
         await self._set_live(True, "")
+        self._attempt = 0
         bus_gone = asyncio.ensure_future(manager.bus.wait_for_disconnect())
         bus_gone.add_done_callback(lambda _f: self._queue.put_nowait(_DISCONNECTED))
         try:
             while True:
-                message = await self._queue.get()
+                message = await self._next_message()
+                burst_ends = asyncio.get_running_loop().time() + BURST_SECONDS
                 while True:
                     if message is _DISCONNECTED:
                         raise ConnectionError("bus connection closed")
                     await self._handle(message)
-                    if self._queue.empty():
+                    # A storm that never lets the queue empty (every container start is
+                    # mounts coming and going) must not hold the changes back for ever.
+                    if self._queue.empty() or asyncio.get_running_loop().time() > burst_ends:
                         break
                     message = self._queue.get_nowait()
                 await self._flush()  # once the burst is read: coalesced, in order
         finally:
             bus_gone.cancel()
+
+    async def _next_message(self):
+        if self._owner_lost_at is None:
+            return await self._queue.get()
+        left = self._owner_lost_at + OWNER_WAIT - asyncio.get_running_loop().time()
+        try:
+            return await asyncio.wait_for(self._queue.get(), max(left, 0.0))
+        except asyncio.TimeoutError:
+            raise ConnectionError("systemd left the bus and did not come back on it") from None
+
+    async def _subscribe(self) -> None:
+        self.counts["subscribes"] += 1
+        await self.manager.subscribe()
 
     def _on_message(self, message):
         if message.message_type.name == "SIGNAL":
@@ -151,8 +178,10 @@ class UnitWatch:
             self._muted = True
             await self._set_live(False, "systemd is re-executing; listing units again…")
             if not new_owner:
+                self._owner_lost_at = asyncio.get_running_loop().time()
                 return
-            await self.manager.subscribe()
+            self._owner_lost_at = None
+            await self._subscribe()
             self._muted = False
             await self._relist()
             await self._set_live(True, "")
@@ -192,14 +221,17 @@ class UnitWatch:
         self._put(updated)
 
     async def _unit_new(self, name: str, path: str) -> None:
-        if name in self.rows:
-            return
+        if name in self.rows and self.rows[name].load_state != "not-loaded":
+            return  # a row known only from its file is loaded now: its properties are news
         known = self._gone.pop(name, None)
         if known is not None:
             self._put(known)
             return
         self.counts["get_all"] += 1
-        props = await self.manager.get_all(path, UNIT)
+        try:
+            props = await self.manager.get_all(path, UNIT)
+        except SystemdError:
+            return  # unloaded again already (a mount of a short container run): UnitRemoved follows
         self._put(UnitRow(name=name, description=props.get("Description", ""),
                           load_state=props.get("LoadState", ""), active_state=props.get("ActiveState", ""),
                           sub_state=props.get("SubState", ""), object_path=path,
@@ -211,8 +243,10 @@ class UnitWatch:
         if row is None:
             return
         if row.file_state:
-            # Unloaded, not gone: the file stays and so does the row.
-            self._put(dataclasses.replace(row, active_state="inactive", sub_state="dead"))
+            # Unloaded, not gone: the file stays and so does the row, as ListUnitFiles
+            # alone shows it (what a listing now would say).
+            self._put(UnitRow(name=name, load_state="not-loaded", file_path=row.file_path,
+                              file_state=row.file_state))
         else:
             self._gone[name] = row
             self._forget_removed(name)

@@ -68,6 +68,7 @@ async def test_lists_once_then_lives_on_signals(watch, scratch_units):
     since = len(layer.sent)
     await systemctl(scratch_units, "start", name)
     await layer.wait_for(row_event(scratch_units.scope.name, name, active_state="active", sub_state="running"), since)
+    loaded = watch.rows[name]
     # The per-unit group hears it too.
     assert any(g == unit_group(scratch_units.scope.name, name) and m["rows"][name]["active_state"] == "active"
                for g, m in layer.sent)
@@ -77,8 +78,11 @@ async def test_lists_once_then_lives_on_signals(watch, scratch_units):
     assert watch.counts["lists"] == lists_before, "start/stop must not list again"
     # Only pages of services hear of a service.
     assert not any(name in m.get("rows", {}) for g, m in layer.sent if g == kind_group(scratch_units.scope.name, "socket"))
-    # The unit was seen at the listing: its UnitNew costs no GetAll.
-    assert watch.counts["get_all"] == get_all_before
+    # At the listing the unit was known only from its file (not loaded): its UnitNew
+    # costs one GetAll, which brings its description and load state (a PropertiesChanged
+    # carries neither).
+    assert watch.counts["get_all"] > get_all_before
+    assert (loaded.load_state, loaded.description) == ("loaded", f"Podhouse test sleeper {name}")
     assert watch.rows[name].active_state == "inactive"
 
 
