@@ -37,12 +37,18 @@ def run(coroutine):
 
 
 async def create_many(socket_path: str, prefix: str, count: int) -> list[str]:
+    """Create `count` containers; when one fails (e.g. podman's num_locks, 2,048 by
+    default, is used up) every one made so far is removed before the error goes on."""
+    names = [f"{prefix}-{n:04d}" for n in range(count)]
     async with PodmanClient(socket_path) as client:
-        names = [f"{prefix}-{n:04d}" for n in range(count)]
-        for start in range(0, count, 8):  # a few at a time: podman serialises on its store lock anyway
-            await asyncio.gather(*(client.create_container({"name": name, "image": BUSYBOX, "command": ["true"]})
-                                   for name in names[start:start + 8]))
-        return names
+        try:
+            for start in range(0, count, 8):  # a few at a time: podman serialises on its store lock anyway
+                await asyncio.gather(*(client.create_container({"name": name, "image": BUSYBOX, "command": ["true"]})
+                                       for name in names[start:start + 8]))
+        except BaseException:
+            await remove_many(socket_path, names)
+            raise
+    return names
 
 
 async def remove_many(socket_path: str, names: list[str]) -> None:
