@@ -198,6 +198,7 @@ def test_viewer_sees_no_actions_and_cannot_act(viewer_page, server, names):
     names.append(name)
     podman("create", "--name", name, BUSYBOX, "true")
     page.goto(f"{server.url}/user/containers/")
+    page.wait_for_selector(f"tr[data-name='{name}']")  # drawn with the page, or brought by its socket right after
     assert page.locator(f"tr[data-name='{name}']").count() == 1
     assert page.locator("#create-container, button[data-action]").count() == 0
     status = page.evaluate("""async (url) => (await fetch(url, {method: 'POST', headers: {'X-CSRFToken':

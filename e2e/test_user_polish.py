@@ -150,6 +150,7 @@ def test_a_very_long_container_name_is_cut_in_the_list_and_whole_on_its_page(ope
     podman("create", "--name", name, BUSYBOX, "true")
     page.goto(f"{server.url}/user/containers/?q={prefix}")
     row = page.locator(f"tr[data-name='{name}']")
+    row.wait_for()  # drawn with the page, or brought by its socket right after
     viewport = page.evaluate("window.innerWidth")
     box = row.bounding_box()
     assert box["x"] + box["width"] <= viewport

@@ -64,6 +64,10 @@ class ScopeWatch:
         # listed yet, podman away, a read failed): pages then ask podman.
         self.containers: dict[str, dict] | None = None
         self.relist = True
+        # Set while every change podman has told of is in the rows (nothing noted and
+        # unread): a page drawn from them then shows what a list call would.
+        self.settled = asyncio.Event()
+        self.settled.set()
 
     @property
     def alive(self) -> bool:
@@ -80,6 +84,7 @@ class ScopeWatch:
     def _note(self, kind: str, ident: str, action: str) -> None:
         if ident:
             self.pending[kind].setdefault(ident, set()).add(action)
+            self.settled.clear()
 
     def position(self) -> str:
         """Where a page rendered now stands ("" when it cannot catch up later: the event
@@ -97,9 +102,16 @@ class ScopeWatch:
             return None
         return {key: row for key, (v, row) in self.published[area].items() if v > int(version)}
 
-    def every_container(self) -> tuple[str, list[dict]] | None:
+    async def every_container(self, wait: float = 0.25) -> tuple[str, list[dict]] | None:
         """(position, every container's row) when the watcher holds them current, else
-        None.  Nothing is awaited in between: the rows are exactly those of the position."""
+        None.  Changes podman has told of but not yet read are waited for (up to `wait`
+        seconds; None after that), so a container made just before the page is on it.
+        Nothing is awaited after: the rows are exactly those of the position."""
+        if not self.settled.is_set():
+            try:
+                await asyncio.wait_for(self.settled.wait(), wait)
+            except asyncio.TimeoutError:
+                return None
         if self.containers is None or not self.covered or not self.alive:
             return None
         return self.position(), list(self.containers.values())
@@ -205,6 +217,8 @@ class ScopeWatch:
             except Exception:  # a bad row must not stop the live updates of every page
                 log.exception("podman watch %s: publishing failed", self.scope)
                 self.containers, self.relist = None, True
+            if not self.wake.is_set():
+                self.settled.set()
 
     async def _containers(self, changed: dict[str, set[str]]) -> dict[str, dict | None]:
         by_id = await self._read_containers(list(changed))

@@ -48,7 +48,7 @@ async def container_list(request, scope):
     filters = container_filters(request.GET)
     watch = ensure_watching(scope.name)
     started = time.perf_counter()
-    held = watch.every_container()  # the watcher's rows, when it vouches for them
+    held = await watch.every_container()  # the watcher's rows, when it vouches for them
     if held is not None:
         position, every = held
     else:

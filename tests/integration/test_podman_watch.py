@@ -113,7 +113,7 @@ async def _held_rows_settle(watch, expected, timeout: float = 15) -> dict[str, d
     """The watcher's rows by name once they equal podman's own list (or the last seen)."""
     held = {}
     for _ in range(int(timeout / 0.05)):
-        current = watch.every_container()
+        current = await watch.every_container()
         if current is not None:
             held = {row["name"]: row for row in current[1]}
             if expected(held):
@@ -137,7 +137,7 @@ async def test_the_watcher_holds_every_container_as_podman_lists_it(host_scope):
     a, b, renamed = f"phc-held-a-{tag}", f"phc-held-b-{tag}", f"phc-held-r-{tag}"
     try:
         held = await _held_rows_settle(watch, lambda rows: True)
-        assert watch.every_container() is not None, "the watcher never listed the containers"
+        assert await watch.every_container() is not None, "the watcher never listed the containers"
         await asyncio.to_thread(podman, "create", "--name", a, "localhost/busybox:latest", "sleep", "600")
         await asyncio.to_thread(podman, "run", "-d", "--name", b, "localhost/busybox:latest",
                                 "sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait")
