@@ -36,8 +36,9 @@ import asyncio, json, os, signal, sys
 from pathlib import Path
 def dump(signum, frame):
     loop = asyncio._get_running_loop()
-    count = len(asyncio.all_tasks(loop)) if loop else -1
-    Path(os.environ["PHF_TASKS_FILE"]).write_text(json.dumps({"tasks": count}))
+    tasks = asyncio.all_tasks(loop) if loop else ()
+    names = sorted(getattr(t.get_coro(), "__qualname__", t.get_name()) for t in tasks)
+    Path(os.environ["PHF_TASKS_FILE"]).write_text(json.dumps({"tasks": len(tasks) if loop else -1, "names": names}))
 signal.signal(signal.SIGUSR1, dump)
 from daphne.cli import CommandLineInterface
 CommandLineInterface().run(sys.argv[1:])
@@ -108,7 +109,9 @@ class SoakServer:
         self.daphne.send_signal(signal.SIGUSR1)
         _wait(path.exists, "the server's task count", timeout=30)
         time.sleep(0.05)
-        return json.loads(path.read_text())["tasks"]
+        found = json.loads(path.read_text())
+        self.task_names = found.get("names", [])
+        return found["tasks"]
 
     def sample(self) -> Sample:
         pid = self.daphne.pid
