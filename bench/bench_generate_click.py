@@ -29,7 +29,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench_generate_enable import figures  # noqa: E402  (this folder is on sys.path)
 from dashboard.host import hoststack  # noqa: E402
-from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, OPERATOR, LiveServer, _free_port, log_in  # noqa: E402
+from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, CONTEXT, OPERATOR, LiveServer, _free_port, log_in  # noqa: E402
 
 
 def start_server(folder: str) -> LiveServer:
@@ -53,7 +53,7 @@ def main(tries: int, fmt: str, running: bool) -> None:
         server = start_server(folder)
         try:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page()
+            page = browser.new_context(**CONTEXT).new_page()  # Playwright string predicates need eval
             page.set_default_timeout(30_000)
             for _ in range(100):  # daphne listening?
                 try:

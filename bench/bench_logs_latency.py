@@ -103,7 +103,7 @@ def live_page():
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=e2e.CHROMIUM, args=e2e.CHROMIUM_ARGS)
-            page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+            page = browser.new_context(**e2e.CONTEXT).new_page()
             page.set_default_timeout(60_000)
             e2e.log_in(page, server, e2e.ADMIN)
             yield server, page
