@@ -1,8 +1,6 @@
 """The services list on dashboard.live.lists' contract: a change of a service unit is a
 row only when Podhouse made the service (its files say so); a row the page's own
 Remove answered is let go; a live row keeps the outcome of the page's own action."""
-from html.parser import HTMLParser
-
 from django.template.loader import render_to_string
 
 from dashboard.consumers.services import ServicesConsumer
@@ -10,9 +8,9 @@ from dashboard.host.scopes import Scope
 from dashboard.host.systemd import UnitRow
 from dashboard.live.lists import LISTS, service_dom_id
 from dashboard.live.service_rows import service_row
-from dashboard.live.unit_watch import row_dict
 from dashboard.services import Outcome, podhouse_services
 from engine.units.generated import with_marker
+from tests.unit.live_consumer import Tags, recording, unit_row
 
 
 def scope_in(tmp_path) -> Scope:
@@ -30,33 +28,12 @@ def make(scope: Scope, container: str) -> str:
 
 
 def consumer(scope, shown=()):
-    live = ServicesConsumer()
-    live.kwargs, live.unit_scope, live.can_operate = {"scope": "user"}, scope, True
-    live.shown, live.released, live.sent = set(shown), set(), []
-
-    async def send(text_data):
-        live.sent.append(text_data)
-
-    live.send = send
-    return live
+    return recording(ServicesConsumer(), shown, kwargs={"scope": "user"}, unit_scope=scope, can_operate=True,
+                     released=set())
 
 
 def unit(name, active="active"):
-    return row_dict(UnitRow(name=name, description="", load_state="loaded", active_state=active, sub_state="running",
-                            object_path="", file_state="enabled", file_path=""))
-
-
-class Tags(HTMLParser):
-    def __init__(self, html):
-        super().__init__()
-        self.found = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        self.found.append((tag, dict(attrs)))
-
-    def ids(self, *tags):
-        return [(attrs.get("id", ""), attrs.get("hx-swap-oob", "")) for tag, attrs in self.found if tag in tags]
+    return unit_row(name, active, sub_state="running", file_state="enabled")
 
 
 async def test_a_service_podhouse_made_is_appended_replaced_and_deleted_when_its_files_go(tmp_path):
