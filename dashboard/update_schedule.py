@@ -113,7 +113,7 @@ async def turn_on(scope: Scope, wanted: Schedule, confirmed: bool = False) -> Sc
 
 
 async def turn_off(scope: Scope) -> ScheduleState:
-    """Stop and disable the timer, then take its files away.  A file of that name
+    """Stop and disable the timer, clean its state, then take its files away.  A file of that name
     Podhouse did not write is someone else's timer: refused before anything stops."""
     paths = [scope.unit_dir / TIMER, scope.unit_dir / SERVICE]
     foreign = [str(p) for p in paths if p.exists() and marker_state(p.read_text()) == "foreign"]
@@ -129,6 +129,10 @@ async def turn_off(scope: Scope) -> ScheduleState:
             await manager.disable(TIMER)
         except SystemdError:
             pass
+        try:
+            await manager.clean_state(TIMER)  # its Persistent= stamp: off leaves nothing
+        except SystemdError:
+            pass  # not loaded: it has no stamp systemd knows of
         install.uninstall(paths)
         environment_file(scope).unlink(missing_ok=True)
         await manager.daemon_reload()

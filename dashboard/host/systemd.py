@@ -346,6 +346,12 @@ class SystemdManager:
         await self.call("ResetFailedUnit", "s", [name])
         return JobOutcome("reset-failed", name, "done", f"Failed state of {name} reset.")
 
+    async def clean_state(self, name: str) -> None:
+        """Manager.CleanUnit with "state": what a stopped unit keeps of itself between
+        runs goes (a Persistent= timer's stamp file, which would otherwise make the
+        timer, once started again, fire at once for a run it "missed")."""
+        await self.call("CleanUnit", "sas", [name, ["state"]])
+
     # -- unit files ---------------------------------------------------------
     async def daemon_reload(self) -> None:
         """Manager.Reload: systemd re-reads every unit file; answers when done."""

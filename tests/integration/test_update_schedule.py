@@ -23,6 +23,11 @@ async def scope(host_stack, user_scope):
     await update_schedule.turn_off(user_scope)
 
 
+def update_schedule_stamp(scope):
+    """Where the user manager keeps a persistent timer's last trigger (systemd.timer(5))."""
+    return scope.unit_dir.parents[2] / ".local/share/systemd/timers" / f"stamp-{TIMER}"  # ~/.config/systemd/user
+
+
 async def test_turned_on_the_timer_waits_for_the_calendar_then_off_leaves_nothing(scope):
     state = await update_schedule.turn_on(scope, Schedule("*-*-* 03:17:00", 0))
     assert state.installed and state.enabled == "enabled" and state.active == "active", state
@@ -47,6 +52,9 @@ async def test_turned_on_the_timer_waits_for_the_calendar_then_off_leaves_nothin
     assert not env_file.exists()
     async with manager_for(scope) as manager:
         assert await manager.active_state(TIMER) == "inactive"
+    # nor the Persistent= stamp, which would make the next turn_on fire at once for a
+    # calendar time it "missed" while off
+    assert not (update_schedule_stamp(scope)).exists()
 
 
 async def test_a_calendar_systemd_cannot_read_writes_nothing(scope):
