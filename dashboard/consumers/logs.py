@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections import deque
 from contextlib import aclosing
@@ -28,6 +29,7 @@ from dashboard.consumers.base import PodhouseConsumer
 from dashboard.host.podman_clients import client_for
 from engine.podman import PodmanClient
 from engine.podman.errors import PodmanError
+from engine.podman.log_file import first_of, log_file_pairs
 from engine.podman.log_cursors import BadLogCursor, LogLine, PodmanLogCursor, PodmanLogReader
 
 DEFAULT_LINES = 200
@@ -135,7 +137,9 @@ class LogPaneConsumer(PodhouseConsumer):
     async def stream_podman(self, scope: scopes.Scope, source: journal.LogSource, after: str | None,
                             lines: int, follow: bool):
         """A container whose log driver is not journald: Podman's logs API, with cursors
-        made of each line's timestamp and its rank among the lines of that second."""
+        made of each line's timestamp and its rank among the lines of that second.  When
+        following a log file this process can read (k8s-file), the file is read too
+        and each line goes out from whichever has it first (engine/podman/log_file.py)."""
         try:
             resume = PodmanLogCursor.parse(after) if after else None
         except BadLogCursor as error:
@@ -167,7 +171,12 @@ class LogPaneConsumer(PodhouseConsumer):
                         return
                 reader = PodmanLogReader(resume)
                 pairs = _starting_with(await opened, stream) if opened is not None else stream
-                async with aclosing(journal.batched(reader.entries(pairs))) as batches:
+                lines = reader.entries(pairs)
+                if follow and source.log_path and os.access(source.log_path, os.R_OK):
+                    # Podman polls the file every 250 ms; read it here as well, woken
+                    # by inotify, and send each line from whichever has it first.
+                    lines = first_of(lines, PodmanLogReader(resume).entries(log_file_pairs(source.log_path)))
+                async with aclosing(journal.batched(lines)) as batches:
                     async for batch in batches:
                         await self.send_lines(batch)
             await self.send_json({"t": "end"})

@@ -421,6 +421,7 @@ class LogSource:
     description: str
     log_driver: str = "journald"
     note: str = ""
+    log_path: str = ""  # a k8s-file container's log file (engine/podman/log_file.py)
 
     @property
     def via_podman(self) -> bool:
@@ -478,11 +479,12 @@ async def resolve_source(kind: str, name: str, *, podman, env: dict[str, str] | 
                              note="podman no longer knows this container; its journal lines remain")
         raise BadQuery(f"no container {name!r}: podman does not know it and the journal has no lines from it") from None
     real_name = container.get("Name", name).lstrip("/")
-    driver = ((container.get("HostConfig") or {}).get("LogConfig") or {}).get("Type") or ""
+    log_config = (container.get("HostConfig") or {}).get("LogConfig") or {}
+    driver = log_config.get("Type") or ""
     # By full id (CONTAINER_ID_FULL), not by name: a removed container of the same
     # name left lines in the journal that are not this container's.
     source = LogSource("container", real_name, container_terms([container.get("Id") or real_name]),
-                       f"container {real_name}", log_driver=driver)
+                       f"container {real_name}", log_driver=driver, log_path=log_config.get("Path") or "")
     if source.via_podman:
         return replace(source, note=f"log driver {driver}: read through Podman's logs API, not journald")
     return source
