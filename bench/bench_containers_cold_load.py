@@ -7,7 +7,7 @@ For each N it creates N containers (created, not started) named phc-cold-<run>-<
 through the API, loads /user/containers/ in a fresh browser context each time (no
 cache, the session cookie only), and removes the containers at the end.  A load ends
 at the first animation frame in which the table holds a row for each of the N names
-and the last of them has a layout box (it is drawn).  Prints each load and the median;
+and the last of them has a layout box, with the page's stylesheet applied (it is drawn).  Prints each load and the median;
 the time to first byte and the page's own server timings come along."""
 from __future__ import annotations
 
@@ -26,11 +26,18 @@ from dashboard.host import scopes  # noqa: E402
 
 # Resolves with performance.now() (ms since navigation start) at the first frame in
 # which all N names are in the table and drawn.
-ALL_VISIBLE = """([prefix, count]) => new Promise((resolve) => {
+ALL_VISIBLE = """([prefix, count]) => new Promise((resolve, reject) => {
+  const started = performance.now();
   const check = () => {
     const rows = document.querySelectorAll(`#containers-body > tr[data-name^="${prefix}"]`);
-    if (rows.length >= count && rows[rows.length - 1].getBoundingClientRect().height > 0) {
+    // styled, not only parsed: a frame can come before the stylesheet has (then nothing is drawn)
+    const styled = rows.length && getComputedStyle(rows[0].closest("table")).borderTopStyle === "solid";
+    if (rows.length >= count && styled && rows[rows.length - 1].getBoundingClientRect().height > 0) {
       resolve(performance.now());
+    } else if (performance.now() - started > 60000) {
+      const table = document.getElementById("containers-table");
+      reject(new Error(`after 60 s the table holds ${rows.length} of the ${count} rows (source ${table && table.dataset.source},`
+                       + ` socket ${table && table.dataset.live}, ${document.querySelectorAll("#containers-body > tr").length} rows in all)`));
     } else {
       requestAnimationFrame(check);
     }
