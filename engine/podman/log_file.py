@@ -10,7 +10,7 @@ be read: another user's containers, a remote host); the file only makes lines ea
 A line of the file is `<RFC 3339 time with nanoseconds> <stream> <P|F> <text>`: P is
 a part of a line that goes on in the next record, F ends it.  `log_file_pairs` gives
 the same (stream, "<stamp> <text>") pairs as the API with timestamps, the stamp cut to
-the second as podman 4.3 writes it, so one PodmanLogReader (log_cursors.py) numbers
+the second as podman 4.3 writes it, so PodmanLogReader (log_cursors.py) numbers
 both alike and their cursors are the same.
 """
 from __future__ import annotations
@@ -81,7 +81,7 @@ class RecordJoiner:
 
 
 class _Inotify:
-    """One inotify watch on a file, as an asyncio event; None where inotify cannot be had."""
+    """One inotify watch on a file, as an asyncio event; OSError where inotify cannot be had."""
 
     def __init__(self, path: str):
         libc = ctypes.CDLL(None, use_errno=True)
