@@ -1,12 +1,13 @@
 # Podhouse: `make run` serves it on http://127.0.0.1:8000 with the embedded host
-# stack; `make test` runs the whole suite (unit, integration, e2e).
+# stack; `make test` runs the whole suite (unit, integration, e2e, then the real-host
+# suites against a booted test host).
 PY      := .venv/bin/python
 PIP     := .venv/bin/pip
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 APT_PACKAGES := podman runc busybox-static uidmap systemd dbus chromium python3-venv debootstrap
 
-.PHONY: run test setup system-packages venv hoststack-up hoststack-down unit integration e2e bench test-realhost
+.PHONY: run test setup system-packages venv hoststack-up hoststack-down unit integration e2e bench test-realhost realhost-suites
 
 run: setup hoststack-up
 	$(PY) manage.py migrate --noinput -v0
@@ -14,8 +15,11 @@ run: setup hoststack-up
 	@echo "Podhouse on http://$(HOST):$(PORT)/"
 	.venv/bin/daphne -b $(HOST) -p $(PORT) dashboard.asgi:application
 
+# Everything: pytest over tests/ and e2e/ on the embedded stack, then the realhost
+# suites against the booted test host (below).
 test: setup hoststack-up
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory realhost-suites
 
 setup: system-packages venv
 
@@ -55,6 +59,9 @@ bench: setup hoststack-up
 # scope) and as its login user (user scope), then the installed service from this
 # machine's Chromium.  The test host is removed afterwards, whatever the outcome.
 test-realhost: setup hoststack-up
+	$(MAKE) --no-print-directory realhost-suites
+
+realhost-suites:
 	status=0; \
 	if $(PY) manage.py testhost up; then \
 	  $(PY) manage.py testhost test || status=1; \
