@@ -5,17 +5,11 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
-from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
-from servestatic import ServeStaticASGI  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
 from django.core.exceptions import SuspiciousOperation  # noqa: E402
 from django.http import HttpResponseBadRequest  # noqa: E402
-
-
-def static_headers(headers, path: str, url: str) -> None:
-    headers["X-Content-Type-Options"] = "nosniff"
 
 
 class StaticFilesHandler(ASGIStaticFilesHandler):
@@ -31,12 +25,7 @@ class StaticFilesHandler(ASGIStaticFilesHandler):
 
 
 # One process serves pages, static files and websockets: nothing else to set up.
-# ServeStatic answers the static files without a trip through Django's one thread for
-# synchronous code (four files of a cold page load took 40-130 ms each there);
-# anything it does not have goes on to Django's handler (its 400 and 404).
-django_application = ServeStaticASGI(StaticFilesHandler(get_asgi_application()), root=settings.STATICFILES_DIRS[0],
-                                     prefix=settings.STATIC_URL, allow_all_origins=False,
-                                     add_headers_function=static_headers)
+django_application = StaticFilesHandler(get_asgi_application())
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
