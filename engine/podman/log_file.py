@@ -180,8 +180,6 @@ async def first_of(api: AsyncIterator[list[LogLine]], early: AsyncIterator[list[
         try:
             async for chunk in source:
                 await queue.put((name, chunk, None))
-        except asyncio.CancelledError:
-            raise
         except Exception as error:  # handed over: the api's is raised, early's logged
             await queue.put((name, None, error))
             return
