@@ -73,14 +73,45 @@ def percentiles(values: list[float]) -> str:
             f"  (n={len(ordered)})")
 
 
+def restart_tries(page, bus: BusThread, name: str, tries: int, timeout_ms: int):
+    """Restart `name` `tries` times over D-Bus with its units page open (RECORDER
+    installed) and return, in ms from each call: the raw PropertiesChanged reaching
+    `bus` (signal), the row first showing the restart (row), the row back at "active"
+    (settled), and how many tries showed no change within `timeout_ms` (unseen)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    signal, row, settled, unseen = [], [], [], 0
+    for _ in range(tries):
+        page.evaluate("window.phsStates = []")
+        bus.signal_times.clear()
+        start = time.time() * 1000
+        outcome = bus.run(bus.manager.restart(name))
+        assert outcome.ok, outcome.message
+        try:
+            page.wait_for_function("""() => {
+                const s = window.phsStates; const i = s.findIndex(x => x[1] !== 'active');
+                return i >= 0 && s.slice(i).some(x => x[1] === 'active'); }""", timeout=timeout_ms)
+        except PlaywrightTimeout:
+            # A busy user manager (someone's daemon-reload mutes the watcher, the list
+            # after it shows "active" again): the page never saw a change.
+            unseen += 1
+            continue
+        states = page.evaluate("window.phsStates")
+        first_change = next(t for t, s in states if s != "active")
+        back = next(t for t, s in states if s == "active" and t >= first_change)
+        row.append(first_change - start)
+        settled.append(back - start)
+        signal.append(bus.signal_times[0] - start if bus.signal_times else float("nan"))
+        page.wait_for_timeout(20)
+    return signal, row, settled, unseen
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tries", type=int, default=50)
     args = parser.parse_args()
     import django
     django.setup()
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     from dashboard.views.units import dom_id
 
     with live_page() as (server, page):
@@ -99,29 +130,7 @@ def main():
             page.wait_for_selector(f"#{dom_id(name)}[data-active=active]")
             page.wait_for_selector("#units-live[data-ws=open]")
             page.evaluate(RECORDER, dom_id(name))
-            signal, row, settled, unseen = [], [], [], 0
-            for _ in range(args.tries):
-                page.evaluate("window.phsStates = []")
-                bus.signal_times.clear()
-                start = time.time() * 1000
-                outcome = bus.run(bus.manager.restart(name))
-                assert outcome.ok, outcome.message
-                try:
-                    page.wait_for_function("""() => {
-                        const s = window.phsStates; const i = s.findIndex(x => x[1] !== 'active');
-                        return i >= 0 && s.slice(i).some(x => x[1] === 'active'); }""", timeout=5000)
-                except PlaywrightTimeout:
-                    # The shared machine: someone's daemon-reload mutes the watcher, the
-                    # list after it shows "active" again, and the page never saw a change.
-                    unseen += 1
-                    continue
-                states = page.evaluate("window.phsStates")
-                first_change = next(t for t, s in states if s != "active")
-                back = next(t for t, s in states if s == "active" and t >= first_change)
-                row.append(first_change - start)
-                settled.append(back - start)
-                signal.append(bus.signal_times[0] - start)
-                page.wait_for_timeout(20)
+            signal, row, settled, unseen = restart_tries(page, bus, name, args.tries, timeout_ms=5000)
             print(f"P1 restart of {name} over D-Bus -> row in Chromium, {args.tries} tries"
                   f" ({unseen} not seen as a change within 5 s)")
             print(f"  signal   {percentiles(signal)}")
