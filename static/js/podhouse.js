@@ -148,16 +148,36 @@ function remarkPending() {
 document.addEventListener("htmx:oobAfterSwap", remarkPending);
 document.addEventListener("htmx:wsAfterMessage", remarkPending);
 
-// The containers table's row buttons: one listener here instead of htmx attributes on
-// every button of up to 3,000 rows (htmx would process each at every page load).  A
-// button posts to its row's URL plus its action, after its confirmation if it has one,
-// and the answer replaces the row: what hx-post, hx-confirm and hx-target did.
+// Action buttons of list rows (containers, pods, images) and of the pods' and images'
+// pages: one listener here instead of htmx attributes on every button of up to 3,000
+// rows (htmx would process each at every page load, and a row the live list has just
+// swapped in would do nothing when clicked before htmx processed it).  A group marked
+// data-post-to holds buttons with data-action: each posts to that URL plus its action,
+// after its data-confirm if it has one, with the hx-vals of the button and its group
+// (htmx reads them, and the hx-headers above them, when it sends).  In a row the
+// answer replaces the row: what hx-post, hx-confirm and hx-target did.  Elsewhere (a
+// detail page, whose actions send "next") the answer is a redirect: nothing is swapped.
 document.addEventListener("click", (event) => {
-  const button = event.target.closest(".row-actions[data-post-to] button[data-action]");
+  const button = event.target.closest("[data-post-to] button[data-action]");
   if (!button || button.disabled) return;
   if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
-  const url = button.closest(".row-actions").dataset.postTo + button.dataset.action + "/";
-  htmx.ajax("POST", url, { source: button, target: button.closest("tr"), swap: "outerHTML" });
+  const url = button.closest("[data-post-to]").dataset.postTo + button.dataset.action + "/";
+  const row = button.closest("tr[id]");
+  if (!row) {
+    htmx.ajax("POST", url, { source: button, swap: "none" });
+    return;
+  }
+  // The live list may replace the row while the action runs (its catch-up right after
+  // the page loaded, the action's own events): the answer then goes to the row of that
+  // id.  Said on the button itself: once its row is replaced, its events no longer
+  // reach the document.
+  button.addEventListener("htmx:beforeSwap", (swap) => {
+    if (swap.detail.target.isConnected) return;
+    const now = document.getElementById(row.id);
+    if (now) swap.detail.target = now;
+    else swap.detail.shouldSwap = false;
+  }, { once: true });
+  htmx.ajax("POST", url, { source: button, target: row, swap: "outerHTML" });
 });
 
 // A form that reloads the page (create, recreate) can take seconds: its button says
