@@ -121,3 +121,54 @@ def test_prune_and_remove_with_confirmation(operator_page, server, images, tmp_p
     page.locator(f"tr[data-name='{ref}'] button[data-action=remove]").click()
     page.wait_for_selector(f"tr[data-name='{ref}']", state="detached")
     assert podman("image", "exists", ref, check=False).returncode == 1
+
+
+def test_the_image_page_runs_and_removes_with_confirmation(operator_page, server, images, tmp_path):
+    page = operator_page
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    ref = f"localhost/phc-detail-{secrets.token_hex(4)}:1"
+    images.append(ref)
+    rootfs_tarball(tmp_path / "detail.tar", 1024)
+    podman("import", str(tmp_path / "detail.tar"), ref)
+    detail = f"{server.url}/user/images/{image_id(ref)}/"
+    page.goto(detail)
+    page.click(".detail-actions a.button")  # Run a container: the form, this image in it
+    page.wait_for_url(lambda url: "/user/containers/-/new/?image=" in url)
+    assert page.locator("input[name=image]").input_value() == ref
+    page.goto(detail)
+    dismissed = []
+    page.once("dialog", lambda dialog: (dismissed.append(dialog.message), dialog.dismiss()))
+    page.click(".image-actions button[data-action=remove]")
+    assert dismissed == [f"Remove image {ref}?"] and podman("image", "exists", ref, check=False).returncode == 0
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation(url=f"{server.url}/user/images/"):
+        page.click(".image-actions button[data-action=remove]")
+    assert podman("image", "exists", ref, check=False).returncode == 1
+    assert page.locator(f"tr[data-name='{ref}']").count() == 0
+    assert errors == []
+
+
+def test_a_viewer_sees_no_image_or_pod_actions_and_cannot_act(viewer_page, server, images, tmp_path):
+    page = viewer_page
+    ref, pod = f"localhost/phc-view-{secrets.token_hex(4)}:1", f"phc-view-{secrets.token_hex(4)}"
+    images.append(ref)
+    rootfs_tarball(tmp_path / "view.tar", 1024)
+    podman("import", str(tmp_path / "view.tar"), ref)
+    podman("pod", "create", "--name", pod)
+    try:
+        ident = image_id(ref)
+        for path, row in (("/user/images/", f"tr[data-name='{ref}']"), (f"/user/images/{ident}/", None),
+                          ("/user/pods/", f"tr[data-name='{pod}']"), (f"/user/pods/{pod}/", None)):
+            page.goto(f"{server.url}{path}")
+            if row:
+                page.wait_for_selector(row)
+            assert page.locator("[data-post-to], button[data-action], .detail-actions").count() == 0, path
+        for url in (f"/user/images/{ident}/remove/", f"/user/pods/{pod}/remove/"):
+            status = page.evaluate("""async (url) => (await fetch(url, {method: 'POST', headers: {'X-CSRFToken':
+                document.body.getAttribute('hx-headers').match(/"X-CSRFToken": "([^"]+)"/)[1]}})).status""", url)
+            assert status == 403, url
+        assert podman("image", "exists", ref, check=False).returncode == 0
+        assert podman("pod", "exists", pod, check=False).returncode == 0
+    finally:
+        podman("pod", "rm", "-f", "-t", "0", pod, check=False)

@@ -72,3 +72,64 @@ def test_a_row_its_own_page_removed_logs_no_error_when_its_deletion_comes(operat
     finally:
         GONE[area](first)
         GONE[area](then)
+
+
+# -- an action clicked as soon as its row is there ---------------------------------------
+# The page's socket replaces rows with catch-up copies right after the page loads (a row
+# made just before it was read changed after the page's position).  The rows' buttons
+# are posted by one listener of static/js/podhouse.js, so a click works on whichever
+# copy it lands: the page as drawn, or a copy swapped in a moment ago.  Two moments: as
+# soon as the row is drawn (before the socket opens), and as soon as the socket is open
+# (when the catch-up copies arrive).
+def audited(page, server, action: str, target: str) -> list[str]:
+    """Who did `action` on `target`, as the audit page lists it."""
+    page.goto(f"{server.url}/user/audit/?q={target}")
+    return [entry.get_attribute("data-user") for entry in
+            page.locator(f".audit-entry[data-action='{action}']", has_text=target).all()]
+
+
+def load_and_click(page, server, area: str, name: str, verb: str, moment: str) -> None:
+    page.goto(f"{server.url}/user/{area}/", wait_until="commit")
+    if moment == "socket-open":
+        page.wait_for_selector(f"#{area}-table[data-live=open]")
+    if verb == "remove":
+        page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(f"#{area}-body tr[data-name='{name}'] button[data-action={verb}]").click()
+
+
+@pytest.mark.parametrize("moment", ["row-drawn", "socket-open"])
+def test_a_pod_row_action_clicked_as_soon_as_the_page_loads_takes_effect(operator_page, server, tmp_path, moment):
+    page = operator_page
+    errors = console_errors(page)
+    name = f"phl-{secrets.token_hex(3)}"
+    try:
+        MADE["pods"](name, tmp_path)  # created: its row offers Start
+        load_and_click(page, server, "pods", name, "start", moment)
+        page.locator(f"#pods-body tr[data-name='{name}'][data-state=running]").wait_for(timeout=30_000)
+        assert podman("pod", "inspect", "-f", "{{.State}}", name) == "Running"
+        podman("pod", "stop", "-t", "0", name)  # a change the next page's socket catches up on
+        load_and_click(page, server, "pods", name, "remove", moment)
+        page.locator(f"#pods-body tr[data-name='{name}']").wait_for(state="detached", timeout=30_000)
+        assert subprocess.run(["podman", "pod", "exists", name]).returncode == 1
+        assert errors == []
+        assert audited(page, server, "pod-start", name) == ["operator"]
+        assert audited(page, server, "pod-remove", name) == ["operator"]
+    finally:
+        GONE["pods"](name)
+
+
+@pytest.mark.parametrize("moment", ["row-drawn", "socket-open"])
+def test_an_image_row_remove_clicked_as_soon_as_the_page_loads_takes_effect(operator_page, server, tmp_path, moment):
+    page = operator_page
+    errors = console_errors(page)
+    name = f"phl-{secrets.token_hex(3)}"
+    try:
+        ref = MADE["images"](name, tmp_path)
+        image_id = podman("image", "inspect", "-f", "{{.Id}}", ref)
+        load_and_click(page, server, "images", ref, "remove", moment)
+        page.locator(f"#images-body tr[data-name='{ref}']").wait_for(state="detached", timeout=30_000)
+        assert subprocess.run(["podman", "image", "exists", ref]).returncode == 1
+        assert errors == []
+        assert audited(page, server, "image-remove", image_id) == ["operator"]
+    finally:
+        GONE["images"](name)
