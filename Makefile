@@ -57,7 +57,8 @@ bench: setup hoststack-up
 # The suites that matter on a real host, against a booted Debian 12 test host with
 # Podhouse installed as podhouse.service (manage.py testhost): inside as root (system
 # scope) and as its login user (user scope), then the installed service from this
-# machine's Chromium.  The test host is removed afterwards, whatever the outcome.
+# machine's Chromium (every e2e/test_realhost_*.py).  The test host is removed afterwards,
+# whatever the outcome.
 test-realhost: setup hoststack-up
 	$(MAKE) --no-print-directory realhost-suites
 
@@ -65,7 +66,7 @@ realhost-suites:
 	status=0; \
 	if $(PY) manage.py testhost up; then \
 	  $(PY) manage.py testhost test || status=1; \
-	  $(PY) -m pytest --testhost e2e/test_realhost_service.py || status=1; \
+	  $(PY) -m pytest --testhost $(wildcard e2e/test_realhost_*.py) || status=1; \
 	else status=1; fi; \
 	$(PY) manage.py testhost down || status=1; \
 	exit $$status
