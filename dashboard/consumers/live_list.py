@@ -56,8 +56,10 @@ class LiveListConsumer(PodhouseConsumer):
     def row_context(self) -> dict:
         return {"scope": self.kwargs["scope"], "user_can_operate": self.can_operate}
 
-    async def apply(self, changes: dict[str, dict | None]) -> None:
-        for message in swaps(self.live_list, changes, self.shown, self.visible, self.row_context(), self.released):
+    async def apply(self, changes: dict[str, dict | None], change: int | None = None) -> None:
+        # `change`: the id of the watcher's published change (swaps draws it once for every page)
+        for message in swaps(self.live_list, changes, self.shown, self.visible, self.row_context(), self.released,
+                             change):
             await self.send(text_data=message)
 
     async def refresh(self) -> bool:
@@ -77,7 +79,7 @@ class LiveListConsumer(PodhouseConsumer):
     async def rows_changed(self, message):
         if self.shown is None:
             return  # a full read is under way; it brings this change too
-        await self.apply(message["rows"])
+        await self.apply(message["rows"], message.get("change"))
 
     async def rows_refresh(self, message):
         await self.refresh()

@@ -41,7 +41,8 @@ class ServicesConsumer(UnitWatchMixin, LiveListConsumer):
 
     async def rows_changed(self, message):
         rows = service_changes(self.unit_scope, message["rows"], (self.shown or set()) | self.released)
-        await super().rows_changed({**message, "rows": rows})
+        # no change id: these rows are this page's reading of the change, not the change as published
+        await super().rows_changed({"rows": rows})
 
 
 class ServiceStateConsumer(UnitStateConsumer):

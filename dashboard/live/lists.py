@@ -2,7 +2,7 @@
 the containers the updates page keeps current).
 
 A watcher publishes, on the list's Channels group,
-    {"type": "rows.changed", "rows": {key: row-data or None}, "position": ...}
+    {"type": "rows.changed", "rows": {key: row-data or None}, "position": ..., "change": change_id()}
 (None: the row is gone), and {"type": "rows.refresh"} when it may have missed changes.
 Row data is plain data (dashboard.live.podman_rows, the unit watcher's UnitRow as a
 dict); no watcher renders HTML.
@@ -30,6 +30,7 @@ held again ("rows.held") and the page drawn again from a full read."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import secrets
 import threading
@@ -91,12 +92,16 @@ def render_rows(live_list: LiveList, rows: list[dict], context: dict, oob: bool 
 
 
 def swaps(live_list: LiveList, changes: dict[str, dict | None], shown: set[str],
-          visible: Callable[[dict], bool], context: dict, released: set[str] | None = None) -> list[str]:
+          visible: Callable[[dict], bool], context: dict, released: set[str] | None = None,
+          change: int | None = None) -> list[str]:
     """The messages that bring a page holding `shown` up to `changes` (and update
     `shown`).  Deletes and replacements travel in one message, appends in another: the
     HTML parser drops a <tbody> that follows a <tr>.  A key in `released` belongs to the
-    page's own action answer: nothing is sent for it, and once it is gone it is forgotten."""
-    deleted, replaced, appended = [], [], []
+    page's own action answer: nothing is sent for it, and once it is gone it is forgotten.
+    `change`: the id of the watcher's published change (change_id) when `changes` is
+    that change as every page got it; pages that need the same swaps of it then share
+    one drawing."""
+    deleted, replaced, appended, drawn_keys = [], [], [], []
     released = released if released is not None else set()
     for key, row in changes.items():
         if key in released:
@@ -105,16 +110,49 @@ def swaps(live_list: LiveList, changes: dict[str, dict | None], shown: set[str],
             continue
         if row is not None and visible(row):
             (replaced if key in shown else appended).append(row)
+            drawn_keys.append((key, key in shown))
             shown.add(key)
         elif key in shown:
             shown.discard(key)
             deleted.append(live_list.dom_id(key))
+    if not (deleted or replaced or appended):
+        return []
+    appended.sort(key=live_list.sort_key)
+    if change is None:
+        return _draw_swaps(live_list, deleted, replaced, appended, context)
+    # (a row key's data is the same in one change: which keys were drawn, and how, says the rest)
+    key = (live_list.name, change, repr(context), tuple(deleted), tuple(drawn_keys))
+    drawn = _drawn.get(key)
+    if drawn is None:
+        drawn = _drawn[key] = _draw_swaps(live_list, deleted, replaced, appended, context)
+        if len(_drawn) > DRAWN_KEPT:
+            del _drawn[next(iter(_drawn))]
+    return list(drawn)
+
+
+# Every page showing a list the same way needs the same swaps of each change: they
+# are drawn once and the text goes to each page (under the soak's 60 container pages
+# each page drawing its own rows was a third of the server's time, bench/bench_soak.py).
+# Keyed by the change's id and everything else the drawing depends on.
+DRAWN_KEPT = 64
+_drawn: dict[tuple, list[str]] = {}
+_change_ids = itertools.count(1)
+
+
+def change_id() -> int:
+    """A new id for a change a watcher publishes ("change" in rows.changed), unique in
+    this process: each page gets its own copy of the message (the channel layer copies
+    it), and the id tells swaps that the copies are one change."""
+    return next(_change_ids)
+
+
+def _draw_swaps(live_list: LiveList, deleted: list[str], replaced: list[dict], appended: list[dict],
+                context: dict) -> list[str]:
     messages = []
     if deleted or replaced:
         messages.append(render_to_string("live/_swaps.html", {
             "deleted": deleted, "rows": render_rows(live_list, replaced, context, oob=True) if replaced else ""}))
     if appended:
-        appended.sort(key=live_list.sort_key)
         messages.append(render_to_string("live/_append.html", {
             "rows": render_rows(live_list, appended, context), "body_id": live_list.body_id}))
     return messages

@@ -23,6 +23,7 @@ from collections import OrderedDict
 from channels.layers import get_channel_layer
 
 from dashboard.host.podman_clients import client_for
+from dashboard.live.lists import change_id
 from dashboard.live.per_loop import PerLoop
 from dashboard.live.podman_rows import container_row, image_row, pod_row
 from engine.podman import Container, NotFound, PodmanError
@@ -208,7 +209,8 @@ class ScopeWatch:
                             continue
                         self._record(AREA_OF_KIND[kind], rows)
                         await layer.group_send(group_name(self.scope, AREA_OF_KIND[kind]),
-                                               {"type": "rows.changed", "rows": rows, "position": self.position()})
+                                               {"type": "rows.changed", "rows": rows, "position": self.position(),
+                                                "change": change_id()})
             except PodmanError as error:
                 # podman went away between the event and the list: the event stream
                 # reconnects and then asks every page for a refresh

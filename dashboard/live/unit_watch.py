@@ -27,7 +27,7 @@ from pathlib import Path
 from channels.layers import get_channel_layer
 
 from dashboard.host.scopes import Scope
-from dashboard.live.lists import unit_dom_id
+from dashboard.live.lists import change_id, unit_dom_id
 from dashboard.live.per_loop import PerLoop
 from dashboard.host.systemd import (MANAGER, MANAGER_PATH, SERVICE, UNIT, SystemdError, SystemdManager,
                                     UnitRow, unit_path_name)
@@ -313,12 +313,13 @@ class UnitWatch:
         by_kind: dict[str, dict] = {}
         for name, row in rows.items():
             by_kind.setdefault(name.rpartition(".")[2], {})[name] = row
+        change = change_id()
         for kind, kind_rows in by_kind.items():
-            await self.layer.group_send(kind_group(self.scope.name, kind),
-                                        {"type": "rows.changed", "rows": kind_rows, "position": self.version})
+            await self.layer.group_send(kind_group(self.scope.name, kind), {
+                "type": "rows.changed", "rows": kind_rows, "position": self.version, "change": change})
         for name, row in rows.items():
-            await self.layer.group_send(unit_group(self.scope.name, name),
-                                        {"type": "rows.changed", "rows": {name: row}, "position": self.version})
+            await self.layer.group_send(unit_group(self.scope.name, name), {
+                "type": "rows.changed", "rows": {name: row}, "position": self.version, "change": change})
 
     async def _set_live(self, live: bool, message: str) -> None:
         if (live, message) == (self.live, self.status_message):

@@ -72,3 +72,28 @@ async def test_a_container_page_gets_only_its_own_state():
     assert len(summary.sent) == 1 and 'data-state="paused"' in summary.sent[0]
     await summary.rows_changed({"rows": {"a": None}})
     assert 'data-state="removed"' in summary.sent[-1]
+
+
+async def test_pages_that_need_the_same_swaps_of_one_change_share_one_drawing(monkeypatch):
+    from dashboard.live import lists
+    drawn = []
+    draw = lists._draw_swaps
+    monkeypatch.setattr(lists, "_draw_swaps", lambda *args: drawn.append(args[1:4]) or draw(*args))
+    change = lists.change_id()
+    message = {"rows": {"a": row("a", "exited")}, "change": change}
+    pages = [consumer(shown={"a"}) for _ in range(3)]
+    for live in pages:
+        await live.rows_changed(dict(message))
+    assert len(drawn) == 1 and [live.sent for live in pages[1:]] == [pages[0].sent] * 2
+    # a page that lacks the row appends it, a viewer and an operator see other buttons: drawn apart
+    lacking, operator = consumer(shown=()), consumer(shown={"a"})
+    operator.can_operate = True
+    for live in (lacking, operator):
+        await live.rows_changed(dict(message))
+    assert len(drawn) == 3
+    assert Tags(lacking.sent[0]).swaps() == [("tbody", "", "beforeend:#containers-body"), ("tr", "container-row-a", "")]
+    assert "data-action" in operator.sent[0] and "data-action" not in pages[0].sent[0]
+    # the next change, or one without an id (a page's own catch-up), is drawn again
+    await pages[0].rows_changed({"rows": {"a": row("a", "running")}, "change": lists.change_id()})
+    await pages[1].rows_changed({"rows": {"a": row("a", "running")}})
+    assert len(drawn) == 5 and 'data-state="running"' in pages[1].sent[-1]
