@@ -2,9 +2,12 @@
 how long until each line is in an open Chromium page's log pane (p50/p99/max), and
 are any lost?  Goal: p99 at most 100 ms, none lost.
 
-Run: .venv/bin/python bench/bench_logs_latency.py [--seconds 10] [--interval-us 1000]
+Run: .venv/bin/python bench/bench_logs_latency.py [--seconds 10] [--interval-us 1000] [--testhost]
 Starts its own daphne (e2e/conftest's server fixture) and Chromium; builds a tiny
-static "ticker" image (localhost/phl-ticker) with gcc the first time."""
+static "ticker" image (localhost/phl-ticker) with gcc the first time.  With
+--testhost: podhouse.service in the booted test host (system scope, rootful podman,
+the system journal; the ticker image loaded into it), the raw `journalctl -f`
+follower run inside the test host by the agent of bench/testhost_target.py."""
 from __future__ import annotations
 
 import argparse
@@ -141,13 +144,17 @@ def create_ticker(kind: str, interval_us: int, count: int) -> str:
     return name
 
 
-def follow_in_page(page, server, name: str, recorder: str) -> None:
-    """Open the container's Logs page, install the recorder, then start the container."""
-    page.goto(f"{server.url}/user/logs/?kind=container&name={name}&follow=on")
+def follow_in_page(page, server, name: str, recorder: str, scope: str = "user", start=None) -> None:
+    """Open the container's Logs page, install the recorder, then start the container
+    (with `start(name)` when given: the test host's podman)."""
+    page.goto(f"{server.url}/{scope}/logs/?kind=container&name={name}&follow=on")
     page.evaluate(recorder)
     page.wait_for_function("document.querySelector('.log-pane .log-status').textContent.startsWith('following')")
     time.sleep(0.5)
-    subprocess.run(["podman", "start", name], check=True, stdout=subprocess.DEVNULL)
+    if start is not None:
+        start(name)
+    else:
+        subprocess.run(["podman", "start", name], check=True, stdout=subprocess.DEVNULL)
 
 
 def remove(name: str) -> None:
@@ -186,29 +193,36 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def main() -> None:
+    import testhost_target  # bench/, beside this file
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--interval-us", type=int, default=1000)
+    testhost_target.add_option(parser)
     args = parser.parse_args()
     count = int(args.seconds * 1e6 / args.interval_us)
+    here = "bench_logs_latency"
     use_host_stack()
     ensure_ticker_image()
-    raw = raw_journalctl_latencies(args.interval_us, count, args.seconds + 30)
-    with live_page() as (server, page):
-        name = create_ticker("p2", args.interval_us, count)
-        try:
-            follow_in_page(page, server, name, RECORDER)
-            deadline = time.monotonic() + args.seconds + 60
-            while time.monotonic() < deadline:
-                received = page.evaluate("window.phlArrivals.length")
-                if received >= count:
-                    break
-                time.sleep(0.5)
-            time.sleep(1.0)  # anything late or doubled shows up now
-            arrivals = page.evaluate("window.phlArrivals")
-            drawn = page.evaluate("window.phlDrawn")
-        finally:
-            remove(name)
+    with testhost_target.target_for(args) as target:
+        target.copy_image(TICKER_IMAGE)
+        print(f"on the {target.name} ({target.scope} scope), {testhost_target.load_average()}")
+        raw = target.call(f"{here}:raw_journalctl_latencies", args.interval_us, count, args.seconds + 30)
+        with target.page() as (server, page):
+            name = target.call(f"{here}:create_ticker", "p2", args.interval_us, count)
+            try:
+                follow_in_page(page, server, name, RECORDER, target.scope, lambda n: target.podman("start", n))
+                deadline = time.monotonic() + args.seconds + 60
+                while time.monotonic() < deadline:
+                    received = page.evaluate("window.phlArrivals.length")
+                    if received >= count:
+                        break
+                    time.sleep(0.5)
+                time.sleep(1.0)  # anything late or doubled shows up now
+                arrivals = page.evaluate("window.phlArrivals")
+                drawn = page.evaluate("window.phlDrawn")
+            finally:
+                target.podman("rm", "-f", "-t", "0", name, check=False)
     numbers, latencies = timings(arrivals)
     drawn_numbers, drawn_latencies = timings(drawn)
     missing = sorted(set(range(1, count + 1)) - set(numbers))
