@@ -27,10 +27,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 import httpx  # noqa: E402
 
 import testhost_target  # noqa: E402  (where: the embedded stack, or the test host)
+import bench_logs_latency  # noqa: E402
 from dashboard.host import scopes  # noqa: E402
 from engine.podman import PodmanClient  # noqa: E402
 
 BUSYBOX = "localhost/busybox:latest"
+live_page = bench_logs_latency.live_page  # bench_containers_live takes it from here
 
 
 def run(coroutine):

@@ -87,13 +87,17 @@ def unit_setup(scope_name: str, name: str) -> None:
     _bus.watch_unit(_bus.run(_bus.manager.get_unit(name)))
 
 
-def unit_restart(name: str) -> float:
+def restart_on(bus: BusThread, name: str) -> float:
     """Restart over D-Bus; the time (ms since the epoch) the restart was asked."""
-    _bus.signal_times.clear()
+    bus.signal_times.clear()
     start = time.time() * 1000
-    outcome = _bus.run(_bus.manager.restart(name))
+    outcome = bus.run(bus.manager.restart(name))
     assert outcome.ok, outcome.message
     return start
+
+
+def unit_restart(name: str) -> float:
+    return restart_on(_bus, name)
 
 
 def unit_signals() -> list[float]:
@@ -117,20 +121,22 @@ def percentiles(values: list[float]) -> str:
             f"  (n={len(ordered)})")
 
 
-def restart_tries(page, bus: BusThread, name: str, tries: int, timeout_ms: int):
+def restart_tries(page, bus: BusThread | None, name: str, tries: int, timeout_ms: int,
+                  restart=None, signals=None):
     """Restart `name` `tries` times over D-Bus with its units page open (RECORDER
     installed) and return, in ms from each call: the raw PropertiesChanged reaching
     `bus` (signal), the row first showing the restart (row), the row back at "active"
-    (settled), and how many tries showed no change within `timeout_ms` (unseen)."""
+    (settled), and how many tries showed no change within `timeout_ms` (unseen).
+    `restart(name)` (-> its start time) and `signals()` do it elsewhere when given
+    (the test host's agent) instead of on `bus`."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+    restart = restart or (lambda unit: restart_on(bus, unit))
+    signals = signals or (lambda: bus.signal_times)
     signal, row, settled, unseen = [], [], [], 0
     for _ in range(tries):
         page.evaluate("window.phsStates = []")
-        bus.signal_times.clear()
-        start = time.time() * 1000
-        outcome = bus.run(bus.manager.restart(name))
-        assert outcome.ok, outcome.message
+        start = restart(name)
         try:
             page.wait_for_function("""() => {
                 const s = window.phsStates; const i = s.findIndex(x => x[1] !== 'active');
@@ -145,7 +151,8 @@ def restart_tries(page, bus: BusThread, name: str, tries: int, timeout_ms: int):
         back = next(t for t, s in states if s == "active" and t >= first_change)
         row.append(first_change - start)
         settled.append(back - start)
-        signal.append(bus.signal_times[0] - start if bus.signal_times else float("nan"))
+        seen = signals()
+        signal.append(seen[0] - start if seen else float("nan"))
         page.wait_for_timeout(20)
     return signal, row, settled, unseen
 
@@ -157,8 +164,6 @@ def main():
     args = parser.parse_args()
     import django
     django.setup()
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     from dashboard.views.units import dom_id
 
     with testhost_target.target_for(args) as target, target.page() as (server, page):
@@ -171,26 +176,10 @@ def main():
             page.wait_for_selector("#units-live[data-ws=open]")
             page.evaluate(RECORDER, dom_id(name))
             print(f"on the {target.name} ({target.scope} scope), {testhost_target.load_average()}")
-            signal, row, settled, unseen = [], [], [], 0
-            for _ in range(args.tries):
-                page.evaluate("window.phsStates = []")
-                start = target.call(f"{here}:unit_restart", name)
-                try:
-                    page.wait_for_function("""() => {
-                        const s = window.phsStates; const i = s.findIndex(x => x[1] !== 'active');
-                        return i >= 0 && s.slice(i).some(x => x[1] === 'active'); }""", timeout=5000)
-                except PlaywrightTimeout:
-                    # The shared machine: someone's daemon-reload mutes the watcher, the
-                    # list after it shows "active" again, and the page never saw a change.
-                    unseen += 1
-                    continue
-                states = page.evaluate("window.phsStates")
-                first_change = next(t for t, s in states if s != "active")
-                back = next(t for t, s in states if s == "active" and t >= first_change)
-                row.append(first_change - start)
-                settled.append(back - start)
-                signal.append(target.call(f"{here}:unit_signals")[0] - start)
-                page.wait_for_timeout(20)
+            signal, row, settled, unseen = restart_tries(
+                page, None, name, args.tries, timeout_ms=5000,
+                restart=lambda unit: target.call(f"{here}:unit_restart", unit),
+                signals=lambda: target.call(f"{here}:unit_signals"))
             print(f"P1 restart of {name} over D-Bus -> row in Chromium, {args.tries} tries"
                   f" ({unseen} not seen as a change within 5 s)")
             print(f"  signal   {percentiles(signal)}")
