@@ -33,7 +33,10 @@ def admin(page, service):
     page.wait_for_url(lambda url: "/login/" not in url)
     yield page
     # /favicon.ico: the browser asks for it on its own; issue 13 (ui) adds the icon.
-    assert [e for e in errors if not e.endswith("/favicon.ico")] == []
+    # net::ERR_NETWORK_CHANGED: Chromium drops a request in flight when this machine's
+    # interfaces change (seen: a container's veth of another suite came or went while
+    # static/favicon.svg loaded); the machine's doing, not the page's.
+    assert [e for e in errors if not e.endswith("/favicon.ico") and "net::ERR_NETWORK_CHANGED" not in e] == []
 
 
 @pytest.fixture
