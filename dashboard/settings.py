@@ -106,7 +106,7 @@ DATABASES = {
 }
 
 # One process serves everything (daphne); live events fan out in memory.
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+CHANNEL_LAYERS = {"default": {"BACKEND": "dashboard.live.channel_layer.ProcessChannelLayer"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

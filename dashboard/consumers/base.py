@@ -22,6 +22,7 @@ import logging
 from typing import Awaitable
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 CLOSE_BAD_REQUEST = 4400
 CLOSE_LOGIN_REQUIRED = 4401
 CLOSE_NOT_FOUND = 4404
+# The page fell behind its messages (dashboard.live.channel_layer): "try again later",
+# on which htmx's ws extension and static/js/socket.js reconnect and the page is drawn again.
+CLOSE_TRY_AGAIN = 1013
 
 
 class Refuse(Exception):
@@ -106,6 +110,19 @@ class PodhouseConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.joined = []
         await self.closed()
+
+    async def dispatch(self, message):
+        # Channels closes stale database connections (a hop to a thread) before every
+        # message; these consumers reach the database only through
+        # database_sync_to_async, which does that itself around each call.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"no handler for message type {message['type']}")
+        await handler(message)
+
+    async def layer_behind(self, message):
+        """This page fell so far behind that its queue was emptied: it starts again."""
+        await self.close(code=CLOSE_TRY_AGAIN)
 
     # -- messages from the page -----------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):
