@@ -133,3 +133,63 @@ def test_an_image_row_remove_clicked_as_soon_as_the_page_loads_takes_effect(oper
         assert audited(page, server, "image-remove", image_id) == ["operator"]
     finally:
         GONE["images"](name)
+
+
+# The race of a click right after the page loads, made certain: the page's Remove is on
+# its way (the browser holds the request back; nothing is answered in the server's
+# place) while the row is replaced live (a change made with podman), so the answer comes
+# after its row was replaced.  It must take out the row that is there now: the page's
+# socket has let that row go, and will send no deletion of it.
+CHANGE = {  # what redraws the row (the images' row lists its names)
+    "containers": lambda name, ident: podman("start", name),  # it runs `true`: exited at once
+    "pods": lambda name, ident: podman("create", "--pod", name, "--name", f"{name}-m", BUSYBOX, "true"),
+    "images": lambda name, ident: podman("untag", ident, f"localhost/{name}-also:1"),
+}
+
+
+@pytest.mark.parametrize("area", ["containers", "pods", "images"])
+def test_a_remove_answered_after_its_row_was_replaced_takes_out_the_row_now_there(operator_page, server, tmp_path,
+                                                                                    area):
+    page = operator_page
+    errors = console_errors(page)
+    name = f"phl-{secrets.token_hex(3)}"
+    held = []
+    try:
+        if area == "containers":
+            ident = podman("create", "--name", name, BUSYBOX, "true")
+        else:
+            MADE[area](name, tmp_path)
+        if area == "pods":
+            ident = podman("pod", "inspect", "-f", "{{.Id}}", name)
+        elif area == "images":
+            ident = podman("image", "inspect", "-f", "{{.Id}}", f"localhost/{name}:1")
+            podman("tag", ident, f"localhost/{name}-also:1")
+        dom_id = f"{area[:-1]}-row-{ident}"
+        row = page.locator(f"#{dom_id}")
+        page.goto(f"{server.url}/user/{area}/")
+        page.wait_for_selector(f"#{area}-table[data-live=open]")
+        if area == "images":
+            assert f"{name}-also" in row.inner_text()
+        page.route("**/remove/", lambda route: held.append(route))
+        page.once("dialog", lambda dialog: dialog.accept())
+        row.locator("button[data-action=remove]").click()
+        CHANGE[area](name, ident)
+        # the row drawn again, live
+        if area == "containers":
+            page.locator(f"#{dom_id}[data-state=exited]").wait_for(timeout=30_000)
+        elif area == "pods":
+            row.locator(f".member[data-member='{name}-m']").wait_for(timeout=30_000)
+        else:
+            page.wait_for_function("id => !document.getElementById(id).textContent.includes('-also')", arg=dom_id,
+                                   timeout=30_000)
+        while not held:
+            page.wait_for_timeout(50)
+        held[0].continue_()
+        row.wait_for(state="detached", timeout=30_000)
+        kind = {"containers": "container", "pods": "pod", "images": "image"}[area]
+        assert subprocess.run(["podman", kind, "exists", ident]).returncode == 1
+        assert errors == []
+    finally:
+        page.unroute_all()
+        GONE[area](name)
+        subprocess.run(["podman", "rmi", "-f", f"localhost/{name}-also:1"], capture_output=True)

@@ -168,10 +168,10 @@ document.addEventListener("click", (event) => {
     return;
   }
   // The live list may replace the row while the action runs (its catch-up right after
-  // the page loaded, the action's own events): the answer then goes to the row of that
-  // id.  Said on the button itself: once its row is replaced, its events no longer
-  // reach the document.
-  button.addEventListener("htmx:beforeSwap", (swap) => {
+  // the page loaded, a change made elsewhere): the answer then goes to the row of that
+  // id.  Said on the row itself: htmx tells the swap's target, and once the row is
+  // replaced its events no longer reach the document.
+  row.addEventListener("htmx:beforeSwap", (swap) => {
     if (swap.detail.target.isConnected) return;
     const now = document.getElementById(row.id);
     if (now) swap.detail.target = now;
