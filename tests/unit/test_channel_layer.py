@@ -81,9 +81,10 @@ async def test_a_consumer_told_it_fell_behind_closes_to_be_drawn_again():
 
     communicator = WebsocketCommunicator(Echo.as_asgi(), "/ws/x/")
     communicator.scope["user"] = LoggedIn()
-    connected, _ = await communicator.connect()
-    assert connected and await communicator.receive_from() == "ready"
+    # (Channels' testing waits 1 s by default: too short on a loaded machine)
+    connected, _ = await communicator.connect(timeout=30)
+    assert connected and await communicator.receive_from(timeout=30) == "ready"
     await communicator.send_input(dict(BEHIND))
-    closed = await communicator.receive_output()
+    closed = await communicator.receive_output(timeout=30)
     assert closed == {"type": "websocket.close", "code": CLOSE_TRY_AGAIN}
     await communicator.disconnect()
