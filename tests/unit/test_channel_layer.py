@@ -3,6 +3,8 @@ the page leaves, a page that falls behind is told to start again instead of losi
 messages in silence, and a closed page's queue is swept."""
 import time
 
+import pytest
+
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
@@ -73,6 +75,7 @@ class Echo(PodhouseConsumer):
         await self.send(text_data="ready")
 
 
+@pytest.mark.django_db  # Channels closes stale database connections when a socket ends
 async def test_a_consumer_told_it_fell_behind_closes_to_be_drawn_again():
     from django.contrib.auth.models import AnonymousUser
 
