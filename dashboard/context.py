@@ -1,7 +1,7 @@
 """Template context every page gets: the navigation, the current scope and the
 scope switcher's links."""
 from dashboard.host import scopes
-from dashboard.permissions import can_operate
+from dashboard.permissions import may_act_in
 
 NAVIGATION = [
     ("overview", "Overview"),
@@ -32,7 +32,7 @@ def navigation(request):
         "scope_switch": scope_switch(request.path, scope_name),
         "scope_unusable_reason": unusable,
         "active_area": _area_of(request.path),
-        "user_can_operate": (can_operate(request.user) if hasattr(request, "user") else False) and not unusable,
+        "user_can_operate": hasattr(request, "user") and may_act_in(request.user, available.get(scope_name)),
     }
 
 

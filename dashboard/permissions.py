@@ -6,12 +6,25 @@ from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.http import HttpResponseForbidden
 
 from dashboard import audit
+from dashboard.host import scopes
 
 OPERATE = "dashboard.operate"
 
 
 def can_operate(user) -> bool:
     return user.is_authenticated and user.has_perm(OPERATE)
+
+
+def may_act_in(user, scope) -> bool:
+    """Whether pages offer `user` actions in `scope` (a Scope, its name, or None for no
+    scope): the operate permission, in a scope this server's account can act in.  A
+    Podhouse that runs as a login user sees the system scope but may not act there
+    (scopes.unusable_reason): its buttons could only end in "Permission denied"."""
+    if not can_operate(user):
+        return False
+    if isinstance(scope, str):
+        scope = scopes.available_scopes().get(scope)
+    return scope is None or not scopes.unusable_reason(scope)
 
 
 def _refuse(request, action, kwargs):

@@ -6,7 +6,7 @@ from channels.db import database_sync_to_async
 
 from dashboard.consumers.base import PodhouseConsumer
 from dashboard.live.lists import LiveList, claim_page, page_group, swaps, whole_body
-from dashboard.permissions import can_operate
+from dashboard.permissions import may_act_in
 
 
 class LiveListConsumer(PodhouseConsumer):
@@ -23,7 +23,7 @@ class LiveListConsumer(PodhouseConsumer):
     released: set[str] = frozenset()
 
     async def setup(self):
-        self.can_operate = await database_sync_to_async(can_operate)(self.scope["user"])
+        self.can_operate = await database_sync_to_async(may_act_in)(self.scope["user"], self.kwargs.get("scope"))
 
     async def ready(self):
         # Which rows the page holds; what changed since it was rendered.  Without

@@ -20,7 +20,7 @@ from dashboard.live.lists import LISTS
 from dashboard.live.podman_rows import ROWS, container_filters, container_matches, container_row
 from dashboard.live.podman_watch import ensure_watching, group_name
 from dashboard.live.row_urls import list_urls
-from dashboard.permissions import can_operate
+from dashboard.permissions import may_act_in
 from engine.podman import PodmanError
 
 
@@ -79,7 +79,7 @@ class ContainerSummaryConsumer(PodhouseConsumer):
         self.scope_name, self.container_id = self.kwargs["scope"], self.query.get("id", "")
         if self.scope_name not in scopes.available_scopes() or not self.container_id:
             raise Refuse(CLOSE_NOT_FOUND)
-        self.can_operate = await database_sync_to_async(can_operate)(self.scope["user"])
+        self.can_operate = await database_sync_to_async(may_act_in)(self.scope["user"], self.scope_name)
         ensure_watching(self.scope_name)
 
     def joins(self):

@@ -12,7 +12,7 @@ from dashboard.host import scopes
 from dashboard.host.systemd import SystemdError
 from dashboard.live import unit_watch
 from dashboard.live.lists import LISTS
-from dashboard.permissions import can_operate
+from dashboard.permissions import may_act_in
 from dashboard.views.units import KINDS, detail_context
 
 
@@ -74,7 +74,7 @@ class UnitStateConsumer(UnitWatchMixin, PodhouseConsumer):
 
     async def setup(self):
         await self.join_watch()
-        self.can_operate = await database_sync_to_async(can_operate)(self.scope["user"])
+        self.can_operate = await database_sync_to_async(may_act_in)(self.scope["user"], self.unit_scope)
 
     def watched_units(self) -> list[str]:
         raise NotImplementedError

@@ -11,14 +11,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from dashboard import audit
 from dashboard.host.scopes import Scope
 from dashboard.live.lists import answering_row
-from dashboard.permissions import can_operate
+from dashboard.permissions import may_act_in
 from dashboard.views.rendering import arender
 from engine.podman import EngineUnavailable, NotFound, PodmanError
 
 
 async def operate_flag(request) -> bool:
+    """Whether the page offers actions: the account's permission, in the scope of the
+    page's URL (permissions.may_act_in)."""
     user = await request.auser()
-    return await sync_to_async(can_operate)(user)
+    match = request.resolver_match
+    return await sync_to_async(may_act_in)(user, match.kwargs.get("scope") if match else None)
 
 
 class audited:

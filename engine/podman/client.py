@@ -71,8 +71,13 @@ class PodmanClient:
 
     def _unavailable(self, error: BaseException) -> EngineUnavailable:
         detail = str(error) or type(error).__name__
-        if not os.path.exists(self.socket_path):
+        try:
+            os.stat(self.socket_path)
+        except FileNotFoundError:
             detail = "no such socket (is the Podman API service running?)"
+        except PermissionError:
+            # rootful podman's /run/podman is root's alone: the socket is there, not for this account
+            detail = f"permission denied: this account (uid {os.geteuid()}) may not use this socket"
         return EngineUnavailable(f"Podman API at {self.socket_path}: {detail}")
 
     async def version(self) -> str:

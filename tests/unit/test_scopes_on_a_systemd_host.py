@@ -45,3 +45,37 @@ def test_the_embedded_stack_offers_only_the_user_scope(monkeypatch):
         podman_socket="/run/user/0/podman/podman.sock"))
     assert list(scopes.available_scopes()) == ["user"]
     assert scopes.default_scope_name() == "user"
+
+
+class Operator:
+    is_authenticated = True
+
+    def has_perm(self, perm):
+        return perm == "dashboard.operate"
+
+
+def test_pages_offer_no_actions_in_a_scope_the_account_cannot_use(systemd_host, monkeypatch):
+    """The list, its live rows and a unit's page all ask may_act_in (views.actions.operate_flag,
+    the consumers, the template context): an operator logged in to a login user's
+    Podhouse gets no buttons in the system scope, and keeps them in its own."""
+    from dashboard.permissions import may_act_in
+    systemd_host(1000)
+    monkeypatch.setattr(scopes.os, "access", lambda path, mode: False)
+    assert may_act_in(Operator(), "system") is False
+    assert may_act_in(Operator(), scopes.get_scope("system")) is False
+    assert may_act_in(Operator(), "user") is True and may_act_in(Operator(), None) is True
+    systemd_host(0)
+    assert may_act_in(Operator(), "system") is True
+
+
+async def test_a_socket_this_account_may_not_reach_is_not_called_missing(monkeypatch):
+    from engine.podman import client as podman_client
+    from engine.podman.client import PodmanClient
+
+    def refused(path):
+        raise PermissionError(13, "Permission denied", path)
+
+    async with PodmanClient("/run/podman/podman.sock") as client:
+        monkeypatch.setattr(podman_client.os, "stat", refused)
+        message = str(client._unavailable(ConnectionError("connect failed")))
+    assert "permission denied" in message and "no such socket" not in message
