@@ -21,7 +21,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(PROJECT_DIR), str(PROJECT_DIR / "bench")]
 
 from bench_containers_list import create_many, remove_many, run  # noqa: E402
-from bench_logs_latency import live_page  # noqa: E402
+from embedded_page import live_page  # noqa: E402
 from dashboard.host import scopes  # noqa: E402
 
 # Resolves with performance.now() (ms since navigation start) at the first frame in

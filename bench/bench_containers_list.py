@@ -3,7 +3,7 @@ libpod containers/json call on the same socket.  Goal: at most 1.5x.
 
 Run: .venv/bin/python bench/bench_containers_list.py [--containers 500] [--rounds 30] [--testhost]
 Creates N containers (created, not started) named phc-bench-<run>-<n> through the API,
-starts its own daphne (e2e/conftest's server fixture, via bench_logs_latency.live_page)
+starts its own daphne (e2e/conftest's server fixture, via embedded_page.live_page)
 and removes the containers at the end.  Prints p50/p90/max of both and the ratio.
 With --testhost: podhouse.service in the booted test host (system scope, rootful
 podman); the raw call is timed inside the test host, beside podman's socket, by the
@@ -27,12 +27,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 import httpx  # noqa: E402
 
 import testhost_target  # noqa: E402  (where: the embedded stack, or the test host)
-import bench_logs_latency  # noqa: E402
 from dashboard.host import scopes  # noqa: E402
 from engine.podman import PodmanClient  # noqa: E402
 
 BUSYBOX = "localhost/busybox:latest"
-live_page = bench_logs_latency.live_page  # bench_containers_live takes it from here
 
 
 def run(coroutine):

@@ -2,7 +2,7 @@
 p50/p99 over 50 tries (and the same for a stop).
 
 Run: .venv/bin/python bench/bench_containers_live.py [--tries 50]
-Starts its own daphne and Chromium (bench_logs_latency.live_page), makes one container
+Starts its own daphne and Chromium (embedded_page.live_page), makes one container
 phc-bench-live-<run> and removes it at the end.  The page notes (Date.now(), the
 same wall clock as time.time() here) when the row's state attribute changes; the
 time counted starts just before `podman start` is run."""
@@ -14,7 +14,7 @@ import statistics
 import subprocess
 import time
 
-from bench_containers_list import PROJECT_DIR, live_page  # noqa: F401  (sets sys.path)
+from embedded_page import live_page  # (puts the project on sys.path)
 
 WATCH_ROW = """(name) => {
   window.phcSeen = [];

@@ -11,7 +11,6 @@ follower run inside the test host by the agent of bench/testhost_target.py."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import statistics
 import subprocess
@@ -25,7 +24,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
-from dashboard.host import hoststack  # noqa: E402
+from embedded_page import use_host_stack  # noqa: E402
 
 TICKER_IMAGE = "localhost/phl-ticker:latest"
 # Prints "seq N SECONDS.NANOSECONDS" (CLOCK_REALTIME, the same clock the browser's
@@ -69,51 +68,6 @@ def ensure_ticker_image() -> None:
         subprocess.run(["podman", "import", "-", TICKER_IMAGE], stdin=tar.stdout, check=True,
                        stdout=subprocess.DEVNULL)
         tar.wait()
-
-
-class _TempFactory:
-    """What the e2e server fixture needs of pytest's tmp_path_factory."""
-
-    def __init__(self):
-        self.base = Path(tempfile.mkdtemp(prefix="phl-bench-"))
-
-    def mktemp(self, name: str) -> Path:
-        path = self.base / f"{name}-{uuid.uuid4().hex[:6]}"
-        path.mkdir()
-        return path
-
-    def getbasetemp(self) -> Path:
-        return self.base
-
-
-def use_host_stack():
-    """Bring the host stack up if needed; podman and journalctl run here then talk to it."""
-    state = hoststack.up(install=False)
-    os.environ.update(state.environment())
-    return state
-
-
-@contextlib.contextmanager
-def live_page():
-    """(server, page): daphne as the e2e tests run it, and a logged-in Chromium page."""
-    from playwright.sync_api import sync_playwright
-
-    from e2e import conftest as e2e
-
-    state = use_host_stack()
-    serve = e2e.server.__wrapped__(state, _TempFactory())
-    server = next(serve)
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=e2e.CHROMIUM, args=e2e.CHROMIUM_ARGS)
-            page = browser.new_context(**e2e.CONTEXT).new_page()
-            page.set_default_timeout(60_000)
-            e2e.log_in(page, server, e2e.ADMIN)
-            yield server, page
-            browser.close()
-    finally:
-        with contextlib.suppress(StopIteration):
-            next(serve)
 
 
 # Installed in the page before the lines come: notes when each line reaches the page

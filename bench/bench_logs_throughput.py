@@ -17,7 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_logs_latency import create_ticker, ensure_ticker_image, follow_in_page, live_page, remove, use_host_stack  # noqa: E402
+from bench_logs_latency import create_ticker, ensure_ticker_image, follow_in_page, remove  # noqa: E402
+from embedded_page import live_page, use_host_stack  # noqa: E402
 
 # Counts lines as they arrive and long tasks (over 100 ms) while they do.
 RECORDER = """(() => {

@@ -22,8 +22,8 @@ import subprocess
 import threading
 import time
 
-from bench_logs_latency import (ensure_ticker_image, live_page, percentile, remove, use_host_stack,
-                                TICKER_IMAGE)
+from bench_logs_latency import ensure_ticker_image, percentile, remove, TICKER_IMAGE
+from embedded_page import live_page, use_host_stack
 from dashboard.host import hoststack
 
 SEQ = re.compile(rb"seq (\d+) (\d+\.\d+)")

@@ -27,7 +27,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 sys.path.insert(0, str(BENCH_DIR.parent))
 
-from bench_logs_latency import _TempFactory, use_host_stack  # noqa: E402
+from embedded_page import _TempFactory, use_host_stack  # noqa: E402
 from bench_units_p1_latency import RECORDER as P1_RECORDER, BusThread, restart_tries  # noqa: E402
 
 

@@ -37,7 +37,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 sys.path.insert(0, str(BENCH_DIR.parent))
 
-from bench_logs_latency import _TempFactory, use_host_stack  # noqa: E402
+from embedded_page import _TempFactory, use_host_stack  # noqa: E402
 
 from dashboard.host import hoststack  # noqa: E402
 

@@ -23,7 +23,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 sys.path.insert(0, str(BENCH_DIR.parent))
 
-from bench_logs_latency import live_page  # noqa: E402  (daphne + logged-in Chromium)
+from embedded_page import live_page  # noqa: E402  (daphne + logged-in Chromium)
 from bench_units_p1_latency import BusThread  # noqa: E402
 
 from dashboard.host import scopes  # noqa: E402

@@ -57,12 +57,12 @@ class Embedded:
 
     @contextlib.contextmanager
     def page(self):
-        from bench_logs_latency import live_page
+        from embedded_page import live_page
         with live_page() as (server, page):
             yield server, page
 
     def podman(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        from bench_logs_latency import use_host_stack
+        from embedded_page import use_host_stack
         use_host_stack()
         return subprocess.run(["podman", *args], capture_output=True, text=True, check=check)
 
