@@ -89,7 +89,9 @@ def test_r1_podman_killed_under_open_pages_banner_no_stale_rows_and_recovery(bro
             pages.append(page)
         containers = pages[0]
         row = containers.locator("#containers-body tr", has_text=name)
-        assert "running" in row.inner_text()
+        # (text, not innerText: a container row is `content-visibility: auto`, and a row
+        # just swapped in has no rendered text until the next frame)
+        assert "running" in row.text_content()
 
         private.kill()
         killed = time.monotonic()
@@ -111,7 +113,7 @@ def test_r1_podman_killed_under_open_pages_banner_no_stale_rows_and_recovery(bro
         for page in pages[1:]:
             page.wait_for_function(BANNER_HIDDEN, timeout=15_000)
             page.wait_for_function("document.querySelectorAll('tr.podman-away').length === 0", timeout=15_000)
-        row_text = containers.locator("#containers-body tr", has_text=name).inner_text()
+        row_text = containers.locator("#containers-body tr", has_text=name).text_content()
         print(f"R1: banner {banner_after:.2f} s after the kill; lists back {lists_after:.2f} s after the return")
         assert "exited" in row_text and "running" not in row_text, row_text
         assert banner_after < 2.0
