@@ -6,9 +6,10 @@ tasks and journalctl children over time, what is left once the pages close (goal
 no leak), and P1 (a unit restarted over D-Bus -> its row in a units page) before
 and at the end of the soak (goal: p99 unchanged), with its two parts: the raw signal
 reaching a D-Bus client of the bench's own (systemd's share) and the row minus that
-signal (Podhouse's own share).
+signal (Podhouse's own share), and how long the server's threads ran and waited
+for a CPU while ready to run during those tries (the kernel's schedstat).
 
-Run: .venv/bin/python bench/bench_soak.py [--minutes 10] [--pages 100] [--containers 50] [--rate 50]
+Run: .venv/bin/python bench/bench_soak.py [--minutes 10] [--pages 100] [--containers 50] [--rate 50] [--load-nice 19]
 Runs its own daphne over a private Podman service (e2e/soak.py); the churned
 containers and the P1 unit are its own and removed afterwards."""
 from __future__ import annotations
@@ -31,16 +32,33 @@ from embedded_page import _TempFactory, use_host_stack  # noqa: E402
 from bench_units_p1_latency import RECORDER as P1_RECORDER, BusThread, restart_tries  # noqa: E402
 
 
-def p1(page, server, bus, name: str, dom_id: str, tries: int) -> dict[str, list[float]]:
+def scheduler_ms(pid: int) -> tuple[float, float]:
+    """Milliseconds the process's threads have run on a CPU and waited runnable for
+    one (the kernel's /proc/PID/task/TID/schedstat)."""
+    ran = waited = 0
+    for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        try:
+            fields = stat.read_text().split()
+        except OSError:  # a thread that ended
+            continue
+        ran, waited = ran + int(fields[0]), waited + int(fields[1])
+    return ran / 1e6, waited / 1e6
+
+
+def p1(page, server, bus, name: str, dom_id: str, tries: int) -> dict:
     """Milliseconds from a RestartUnit call to the raw signal (a D-Bus client of the
     bench's own) and to the row first showing the change, and the row minus the
-    signal: Podhouse's own share."""
+    signal: Podhouse's own share.  With them, how long the server ran and how long it
+    waited for a CPU while ready to run, over the tries."""
     page.goto(f"{server.url}/user/units/")
     page.wait_for_selector(f"#{dom_id}[data-active=active]")
     page.wait_for_selector("#units-live[data-ws=open]")
     page.evaluate(P1_RECORDER, dom_id)
+    ran, waited = scheduler_ms(server.daphne.pid)
     signal, row, _settled, unseen = restart_tries(page, bus, name, tries, timeout_ms=10_000)
-    return {"signal": signal, "row": row, "own": [r - g for r, g in zip(row, signal)], "unseen": unseen}
+    ran_after, waited_after = scheduler_ms(server.daphne.pid)
+    return {"signal": signal, "row": row, "own": [r - g for r, g in zip(row, signal)], "unseen": unseen,
+            "ran": ran_after - ran, "waited": waited_after - waited}
 
 
 def summary(values: list[float]) -> str:
@@ -58,6 +76,8 @@ def main() -> None:
     parser.add_argument("--containers", type=int, default=50)
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--p1-tries", type=int, default=20, help="0: no P1 (when the user manager is busy)")
+    parser.add_argument("--load-nice", type=int, default=19, choices=range(0, 20), metavar="0-19",
+                        help="niceness of the 100 pages' browser (the P1 page's is 0)")
     args = parser.parse_args()
     # A SIGTERM (timeout, kill) still cleans up: containers, unit, servers.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
@@ -92,10 +112,13 @@ def main() -> None:
             bus.run(bus.manager.start(unit))
             bus.watch_unit(bus.run(bus.manager.get_unit(unit)))
         with sync_playwright() as playwright:
-            browser = soak.launch(playwright)
+            browser = soak.launch(playwright, nice=args.load_nice)
             context = browser.new_context()
             soak.log_in(context, own)
-            probe = context.new_page()
+            probe_browser = soak.launch(playwright)
+            probe_context = probe_browser.new_context()
+            soak.log_in(probe_context, own)
+            probe = probe_context.new_page()
             probe.set_default_timeout(120_000)
             p1_before = p1(probe, own, bus, unit, dom_id(unit), args.p1_tries) if measure_p1 else None
             baseline = own.sample()
@@ -115,6 +138,7 @@ def main() -> None:
             time.sleep(5)
             after = own.sample()
             browser.close()
+            probe_browser.close()
     finally:
         if unit_file.exists():
             subprocess.run(["systemctl", "--user", "stop", "--no-block", unit], env=scope.child_env(),
@@ -127,7 +151,8 @@ def main() -> None:
     first, last = samples[0], samples[-1]
     growth = (last.rss_kb - first.rss_kb) / first.rss_kb * 100
     print(f"R8 soak: {args.pages} pages, {args.containers} containers, {churn.toggles} starts/stops "
-          f"({churn.toggles / (args.minutes * 60):.1f}/s, {churn.errors} refused) in {args.minutes:g} min")
+          f"({churn.toggles / (args.minutes * 60):.1f}/s, {churn.errors} refused) in {args.minutes:g} min; "
+          f"the pages' browser at nice {args.load_nice}")
     print(f"  memory: {first.rss_kb} kB after the first minute -> {last.rss_kb} kB at the end: "
           f"{growth:+.1f} % (goal under 10 %)")
     print(f"  before the pages: fds {baseline.fds} tasks {baseline.tasks} journalctl {baseline.journalctls}; "
@@ -139,6 +164,8 @@ def main() -> None:
         print(f"  P1 {when} ({result['unseen']} of {args.p1_tries} tries showed no change within 10 s):")
         for part in ("signal", "row", "own"):
             print(f"    {part:7s}{summary(result[part])}")
+        print(f"    the server meanwhile ran {result['ran']:.0f} ms and waited {result['waited']:.0f} ms "
+              f"for a CPU while ready to run")
 
 
 if __name__ == "__main__":

@@ -14,10 +14,13 @@ import contextlib
 import json
 import os
 import secrets
+import shlex
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -246,5 +249,15 @@ def log_in(context, server: SoakServer) -> None:
     page.close()
 
 
-def launch(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+def launch(playwright, nice: int = 0):
+    """Chromium; with `nice` above 0 it runs at that niceness (through nice(1), which
+    execs it: Playwright still talks to Chromium itself over its pipe)."""
+    if not nice:
+        return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    wrapper = Path(tempfile.mkdtemp(prefix="phf-nice-")) / "chromium"
+    wrapper.write_text(f'#!/bin/sh\nexec nice -n {int(nice)} {shlex.quote(CHROMIUM)} "$@"\n')
+    wrapper.chmod(0o755)
+    try:
+        return playwright.chromium.launch(executable_path=str(wrapper), args=CHROMIUM_ARGS)
+    finally:  # started (or failed): the wrapper has done its part
+        shutil.rmtree(wrapper.parent, ignore_errors=True)
