@@ -18,7 +18,6 @@ import argparse
 import secrets
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +28,8 @@ sys.path.insert(0, str(BENCH_DIR))
 sys.path.insert(0, str(BENCH_DIR.parent))
 
 from embedded_page import _TempFactory, use_host_stack  # noqa: E402
-from bench_units_p1_latency import RECORDER as P1_RECORDER, BusThread, restart_tries  # noqa: E402
+from bench_units_p1_latency import (RECORDER as P1_RECORDER, restart_tries, unit_cleanup,  # noqa: E402
+                                    unit_restart, unit_setup, unit_signals)
 
 
 def scheduler_ms(pid: int) -> tuple[float, float]:
@@ -45,17 +45,18 @@ def scheduler_ms(pid: int) -> tuple[float, float]:
     return ran / 1e6, waited / 1e6
 
 
-def p1(page, server, bus, name: str, dom_id: str, tries: int) -> dict:
-    """Milliseconds from a RestartUnit call to the raw signal (a D-Bus client of the
-    bench's own) and to the row first showing the change, and the row minus the
-    signal: Podhouse's own share.  With them, how long the server ran and how long it
-    waited for a CPU while ready to run, over the tries."""
+def p1(page, server, name: str, dom_id: str, tries: int) -> dict:
+    """Milliseconds from a RestartUnit call to the raw signal (the D-Bus client of
+    bench_units_p1_latency.unit_setup) and to the row first showing the change, and
+    the row minus the signal: Podhouse's own share.  With them, how long the server
+    ran and how long it waited for a CPU while ready to run, over the tries."""
     page.goto(f"{server.url}/user/units/")
     page.wait_for_selector(f"#{dom_id}[data-active=active]")
     page.wait_for_selector("#units-live[data-ws=open]")
     page.evaluate(P1_RECORDER, dom_id)
     ran, waited = scheduler_ms(server.daphne.pid)
-    signal, row, _settled, unseen = restart_tries(page, bus, name, tries, timeout_ms=10_000)
+    signal, row, _settled, unseen = restart_tries(page, None, name, tries, timeout_ms=10_000,
+                                                  restart=unit_restart, signals=unit_signals)
     ran_after, waited_after = scheduler_ms(server.daphne.pid)
     return {"signal": signal, "row": row, "own": [r - g for r, g in zip(row, signal)], "unseen": unseen,
             "ran": ran_after - ran, "waited": waited_after - waited}
@@ -106,11 +107,7 @@ def main() -> None:
         churn.create()
         measure_p1 = args.p1_tries > 0
         if measure_p1:
-            unit_file.write_text("[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/sleep 100000\n")
-            bus = BusThread(scope)
-            bus.run(bus.manager.daemon_reload())
-            bus.run(bus.manager.start(unit))
-            bus.watch_unit(bus.run(bus.manager.get_unit(unit)))
+            unit_setup(scope.name, unit)
         with sync_playwright() as playwright:
             browser = soak.launch(playwright, nice=args.load_nice)
             context = browser.new_context()
@@ -120,7 +117,7 @@ def main() -> None:
             soak.log_in(probe_context, own)
             probe = probe_context.new_page()
             probe.set_default_timeout(120_000)
-            p1_before = p1(probe, own, bus, unit, dom_id(unit), args.p1_tries) if measure_p1 else None
+            p1_before = p1(probe, own, unit, dom_id(unit), args.p1_tries) if measure_p1 else None
             baseline = own.sample()
             pages = soak.open_pages(context, own, args.pages, churn.names)
             churn.start()
@@ -131,7 +128,7 @@ def main() -> None:
                 s = samples[-1]
                 print(f"  {s.seconds:6.0f} s  rss {s.rss_kb} kB  fds {s.fds}  tasks {s.tasks}  "
                       f"journalctl {s.journalctls}  toggles {churn.toggles}", flush=True)
-            p1_during = p1(probe, own, bus, unit, dom_id(unit), args.p1_tries) if measure_p1 else None
+            p1_during = p1(probe, own, unit, dom_id(unit), args.p1_tries) if measure_p1 else None
             churn.stop()
             for page in pages:
                 page.close()
@@ -141,10 +138,7 @@ def main() -> None:
             probe_browser.close()
     finally:
         if unit_file.exists():
-            subprocess.run(["systemctl", "--user", "stop", "--no-block", unit], env=scope.child_env(),
-                           capture_output=True)
-            unit_file.unlink()
-            subprocess.run(["systemctl", "--user", "daemon-reload"], env=scope.child_env(), capture_output=True)
+            unit_cleanup(scope.name, unit)
         churn.remove()
         own.stop()
         next(serve, None)
