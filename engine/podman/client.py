@@ -18,7 +18,7 @@ from urllib.parse import quote
 import httpx
 
 from engine.podman.errors import EngineUnavailable, NotFound, PodmanError, error_for
-from engine.podman.events import Event
+from engine.podman.events import Event, ReplayFilter
 from engine.podman.log_frames import LogFrameDecoder
 from engine.podman.models import Container, Image, Pod
 from engine.podman.stats import ContainerStats
@@ -443,10 +443,11 @@ class PodmanClient:
                      since: float | None = None) -> AsyncIterator[Event]:
         """Podman's event stream, for ever (from now, or from `since`, unix seconds).
         When the stream breaks (podman restarted, socket gone) it reconnects with
-        backoff, replays from the last event seen, and yields Event.reconnected() so
+        backoff, has podman replay from a little before the last event seen, skips
+        what it gave already (events.ReplayFilter), and yields Event.reconnected() so
         that a consumer can re-read its state; when it breaks (or the first open fails)
         it yields Event.lost() once, so that a consumer can say it is no longer live."""
-        last_nano = int(since * 1_000_000_000) if since else 0
+        replays = ReplayFilter(int(since * 1_000_000_000) if since else 0)
         backoff = 0.1
         first = True
         lost_said = False
@@ -454,8 +455,8 @@ class PodmanClient:
             params = {"stream": "true"}
             if filters:
                 params["filters"] = json.dumps(filters)
-            if last_nano:
-                params["since"] = f"{last_nano // 1_000_000_000}.{last_nano % 1_000_000_000:09d}"
+            if replays.since():
+                params["since"] = replays.since()
             try:
                 async with self._stream("GET", "/events", params=params) as response:
                     if not first:
@@ -470,10 +471,8 @@ class PodmanClient:
                             event = Event.from_api(item)
                         except ValueError:  # a time that is not a number
                             continue
-                        if event.time_nano and event.time_nano <= last_nano:
-                            continue  # replayed after a reconnect: already given
-                        last_nano = max(last_nano, event.time_nano)
-                        yield event
+                        if replays.is_new(event):  # not one replayed after a reconnect
+                            yield event
             except (PodmanError, *_TRANSPORT_ERRORS):
                 if not reconnect:
                     raise

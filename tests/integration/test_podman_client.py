@@ -277,6 +277,44 @@ async def test_events_arrive_for_a_container(client, cleanup):
     assert seen[0] == "create" and "start" in seen and seen[-1] == "remove"
 
 
+async def test_events_podman_writes_out_of_time_order_are_all_given(client, cleanup, host_scope):
+    """Removing a tagged image, podman writes "untag" and then "remove", whose time
+    is the earlier of the two (as do concurrent operations, finishing in another
+    order than they started): the stream gives both.  It once skipped every event
+    older than the newest it had given, so an image's removal never reached the
+    lists."""
+    import subprocess
+
+    name = unique()
+    image = f"localhost/{name}-img:1"
+    env = host_scope.child_env()
+    await make(client, cleanup, name=name, command="true")
+    await asyncio.to_thread(subprocess.run, ["podman", "commit", "-q", name, image], check=True, env=env,
+                            capture_output=True)
+    image_id = (await client.inspect_image(image))["Id"]
+    seen = []
+
+    async def watch():
+        async for event in client.events(filters={"type": ["image"]}, since=time.time() - 1):
+            if event.id == image_id:
+                seen.append((event.action, event.time_nano))
+                if event.action == "remove":
+                    return
+
+    watcher = asyncio.create_task(watch())
+    try:
+        await asyncio.sleep(0.3)
+        await asyncio.to_thread(subprocess.run, ["podman", "rmi", image], check=True, env=env, capture_output=True)
+        await asyncio.wait_for(watcher, 10)
+    finally:
+        watcher.cancel()
+        await asyncio.to_thread(subprocess.run, ["podman", "rmi", "-f", image], env=env, capture_output=True)
+    actions = [action for action, _ in seen]
+    assert actions[-2:] == ["untag", "remove"], seen
+    # what makes it a test of the stream: podman did write them out of time order
+    assert seen[-1][1] < seen[-2][1], seen
+
+
 async def test_engine_down_is_engine_unavailable(tmp_path):
     async with PodmanClient(str(tmp_path / "no-podman.sock")) as client:
         with pytest.raises(EngineUnavailable) as caught:
