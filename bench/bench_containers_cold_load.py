@@ -2,7 +2,10 @@
 of N container names visible.  Goal: N=300 at most 350 ms, N=3,000 at most 2 s
 (median of 5 cold loads).
 
-Run: .venv/bin/python bench/bench_containers_cold_load.py [--counts 300 3000] [--loads 5]
+Run: .venv/bin/python bench/bench_containers_cold_load.py [--counts 300 3000] [--loads 5] [--stack-podman]
+The containers live in a Podman service of the bench's own (bench/private_podman.py:
+its own storage and file locks, so 3,000 fit without raising the machine's
+num_locks); --stack-podman uses the embedded stack's instead (at most 2,048).
 For each N it creates N containers (created, not started) named phc-cold-<run>-<n>
 through the API, loads /user/containers/ in a fresh browser context each time (no
 cache, the session cookie only), and removes the containers at the end.  A load ends
@@ -12,16 +15,20 @@ the time to first byte and the page's own server timings come along."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import secrets
 import statistics
 import sys
+import time
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(PROJECT_DIR), str(PROJECT_DIR / "bench")]
 
 from bench_containers_list import create_many, remove_many, run  # noqa: E402
-from embedded_page import live_page  # noqa: E402
+from embedded_page import live_page, use_host_stack  # noqa: E402
+from private_podman import private_podman  # noqa: E402
 from dashboard.host import scopes  # noqa: E402
 
 # Resolves with performance.now() (ms since navigation start) at the first frame in
@@ -68,29 +75,45 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--counts", type=int, nargs="+", default=[300, 3000])
     parser.add_argument("--loads", type=int, default=5)
+    parser.add_argument("--stack-podman", action="store_true",
+                        help="the embedded stack's podman (at most 2,048 containers) instead of the bench's own")
     args = parser.parse_args()
-    with live_page() as (server, page):
-        socket = scopes.get_scope("user").podman_socket
+    with contextlib.ExitStack() as stack:
+        if args.stack_podman:
+            socket = None
+        else:
+            podman = stack.enter_context(private_podman(use_host_stack()))
+            os.environ["PODHOUSE_HOSTSTACK_DIR"] = podman.hoststack_dir  # for the server started next
+            socket = podman.socket
+            print(f"podman: the bench's own service at {socket}", flush=True)
+        server, page = stack.enter_context(live_page())
+        socket = socket or scopes.get_scope("user").podman_socket
         browser = page.context.browser
         cookies = page.context.cookies()
         for count in args.counts:
-            prefix = f"phc-cold-{secrets.token_hex(3)}"
-            print(f"creating {count} containers ({prefix}-*) ...", flush=True)
-            names = run(create_many(socket, prefix, count))
-            try:
-                cold_load(browser, server, cookies, prefix, count)  # the server's first: watchers, templates
-                loads = []
-                for _ in range(args.loads):
-                    load = cold_load(browser, server, cookies, prefix, count)
-                    loads.append(load)
-                    print(f"  N={count}: all names visible at {load['visible']:7.1f} ms; first byte {load['ttfb']:6.1f} ms,"
-                          f" HTML done {load['html']:6.1f} ms ({load['size'] / 1024:.0f} KB);"
-                          f" server: podman {load['podman']:.1f} ms, rows {load['rows']:.1f} ms", flush=True)
-                print(f"N={count}: median {statistics.median(l['visible'] for l in loads):.1f} ms "
-                      f"(first byte {statistics.median(l['ttfb'] for l in loads):.1f} ms) over {len(loads)} cold loads")
-            finally:
-                print("removing them ...", flush=True)
-                run(remove_many(socket, names))
+            measure(browser, server, cookies, socket, count, args.loads)
+
+
+def measure(browser, server, cookies, socket: str, count: int, loads_wanted: int) -> None:
+    prefix = f"phc-cold-{secrets.token_hex(3)}"
+    print(f"creating {count} containers ({prefix}-*) ...", flush=True)
+    started = time.monotonic()
+    names = run(create_many(socket, prefix, count))
+    print(f"  created in {time.monotonic() - started:.0f} s", flush=True)
+    try:
+        cold_load(browser, server, cookies, prefix, count)  # the server's first: watchers, templates
+        loads = []
+        for _ in range(loads_wanted):
+            load = cold_load(browser, server, cookies, prefix, count)
+            loads.append(load)
+            print(f"  N={count}: all names visible at {load['visible']:7.1f} ms; first byte {load['ttfb']:6.1f} ms,"
+                  f" HTML done {load['html']:6.1f} ms ({load['size'] / 1024:.0f} KB);"
+                  f" server: podman {load['podman']:.1f} ms, rows {load['rows']:.1f} ms", flush=True)
+        print(f"N={count}: median {statistics.median(l['visible'] for l in loads):.1f} ms "
+              f"(first byte {statistics.median(l['ttfb'] for l in loads):.1f} ms) over {len(loads)} cold loads")
+    finally:
+        print("removing them ...", flush=True)
+        run(remove_many(socket, names))
 
 
 if __name__ == "__main__":
