@@ -97,7 +97,7 @@ def raw_round(scope_name: str) -> float:
 
 
 def page_figure(html: str, attribute: str) -> float:
-    """A timing the containers page writes into its table's data attributes."""
+    """A timing the containers page writes into a data attribute."""
     return float(html.split(f'{attribute}="', 1)[1].split('"', 1)[0])
 
 

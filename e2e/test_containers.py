@@ -3,6 +3,7 @@ the page; bad input; podman's refusal; edit; a CLI change showing up live."""
 import re
 import secrets
 import subprocess
+import time
 
 import pytest
 
@@ -224,3 +225,26 @@ def test_the_detail_page_draws_live_cpu_and_memory(viewer_page, server, names):
     assert panel.locator(".stats-status").inner_text() == "not running"
     podman("rm", name)
     page.wait_for_selector(".stats-panel[data-state=gone]")
+
+
+def test_the_list_page_is_sent_in_parts_and_arrives_whole(viewer_page, server, names):
+    """The page up to the rows goes out before the rows are drawn (chunked, no
+    Content-Length), and what arrives is the whole page: every row, the rows' drawing
+    time filled in, no stand-in left; in the browser the rows are put in the table."""
+    name = unique()
+    podman("create", "--name", name, BUSYBOX, "true")
+    names.append(name)
+    for _ in range(50):  # podman's event for it may reach the watcher a moment later
+        response = viewer_page.request.get(f"{server.url}/user/containers/")
+        html = response.text()
+        if f'data-name="{name}"' in html:
+            break
+        time.sleep(0.2)
+    assert response.status == 200 and f'data-name="{name}"' in html
+    assert "content-length" not in response.headers and response.headers.get("transfer-encoding") == "chunked"
+    assert "\x00" not in html
+    assert re.search(r'id="containers-rows-ms" value="\d+\.\d\d"', html)
+    assert response.headers["content-security-policy"]
+    viewer_page.goto(f"{server.url}/user/containers/")
+    assert viewer_page.locator(f"#containers-body > tr[data-name='{name}']").count() == 1
+    assert viewer_page.locator("#containers-body template").count() == 0
