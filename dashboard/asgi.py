@@ -5,27 +5,14 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
-from django.core.exceptions import SuspiciousOperation  # noqa: E402
-from django.http import HttpResponseBadRequest  # noqa: E402
+django_pages = get_asgi_application()  # sets Django up: imported after it
 
-
-class StaticFilesHandler(ASGIStaticFilesHandler):
-    """Django's, with a path that climbs out of the static folder (/static/../..)
-    answered 400 naming it; Django's own handler lets that end as a 500."""
-
-    async def get_response_async(self, request):
-        try:
-            return await super().get_response_async(request)
-        except SuspiciousOperation:
-            return HttpResponseBadRequest(f"path: {request.path[:200]!r} is outside the static files.",
-                                          content_type="text/plain")
-
+from dashboard.static_files import StaticFiles  # noqa: E402
 
 # One process serves pages, static files and websockets: nothing else to set up.
-django_application = StaticFilesHandler(get_asgi_application())
+django_application = StaticFiles(django_pages)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
