@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from dashboard.host import hoststack
+
 MACHINE_STORAGE = "/var/lib/containers/storage"
 
 
@@ -63,7 +65,7 @@ def private_podman(state):
                                    stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         deadline = time.monotonic() + 30
-        while not socket.exists():
+        while not hoststack.unix_socket_answers(str(socket)):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the private podman service did not start: {(base / 'podman.log').read_text()}")
             time.sleep(0.1)

@@ -455,8 +455,9 @@ class PodmanClient:
             params = {"stream": "true"}
             if filters:
                 params["filters"] = json.dumps(filters)
-            if replays.since():
-                params["since"] = replays.since()
+            since_param = replays.since()
+            if since_param:
+                params["since"] = since_param
             try:
                 async with self._stream("GET", "/events", params=params) as response:
                     if not first:
