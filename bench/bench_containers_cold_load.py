@@ -3,9 +3,10 @@ of N container names visible.  Goal: N=300 at most 350 ms, N=3,000 at most 2 s
 (median of 5 cold loads).
 
 Run: .venv/bin/python bench/bench_containers_cold_load.py [--counts 300 3000] [--loads 5] [--stack-podman]
-The containers live in a Podman service of the bench's own (bench/private_podman.py:
-its own storage and file locks, so 3,000 fit without raising the machine's
-num_locks); --stack-podman uses the embedded stack's instead (at most 2,048).
+The containers live in a Podman service of the bench's own (e2e/private_stack.py,
+PodmanService with own_storage: its own storage and file locks, so 3,000 fit without
+raising the machine's num_locks); --stack-podman uses the embedded stack's instead
+(at most 2,048).
 For each N it creates N containers (created, not started) named phc-cold-<run>-<n>
 through the API, loads /user/containers/ in a fresh browser context each time (no
 cache, the session cookie only), and removes the containers at the end.  A load ends
@@ -20,6 +21,7 @@ import os
 import secrets
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,8 +30,8 @@ sys.path[:0] = [str(PROJECT_DIR), str(PROJECT_DIR / "bench")]
 
 from bench_containers_list import create_many, remove_many, run  # noqa: E402
 from embedded_page import live_page, use_host_stack  # noqa: E402
-from private_podman import private_podman  # noqa: E402
 from dashboard.host import scopes  # noqa: E402
+from e2e.private_stack import PodmanService, stack_copy  # noqa: E402
 
 # Resolves with performance.now() (ms since navigation start) at the first frame in
 # which all N names are in the table and drawn.
@@ -84,9 +86,14 @@ def main() -> None:
         if args.stack_podman:
             socket = None
         else:
-            podman = stack.enter_context(private_podman(use_host_stack()))
-            os.environ["PODHOUSE_HOSTSTACK_DIR"] = podman.hoststack_dir  # for the server started next
-            socket = podman.socket
+            use_host_stack()
+            # in /var/tmp: overlay storage does not work on the tmpfs of /tmp
+            podman = PodmanService(Path(tempfile.mkdtemp(prefix="phc-podman-", dir="/var/tmp")), own_storage=True)
+            stack.callback(podman.remove)
+            podman.start()
+            # for the server started next
+            os.environ["PODHOUSE_HOSTSTACK_DIR"] = str(stack_copy(podman.folder, podman_socket=podman.socket))
+            socket = str(podman.socket)
             print(f"podman: the bench's own service at {socket}", flush=True)
         server, page = stack.enter_context(live_page())
         socket = socket or scopes.get_scope("user").podman_socket

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import secrets
 import shutil
@@ -39,7 +38,7 @@ sys.path.insert(0, str(BENCH_DIR.parent))
 
 from embedded_page import _TempFactory, use_host_stack  # noqa: E402
 
-from dashboard.host import hoststack  # noqa: E402
+from e2e.private_stack import OwnServer, PodmanService, stack_copy  # noqa: E402
 
 # Opens `count` stats sockets on the containers, round robin, and notes for each when
 # it opened, every sample's arrival and how it closed.
@@ -68,21 +67,12 @@ def percentiles(values: list[float], unit: str = "ms") -> str:
     return f"p50 {statistics.median(ordered):7.1f} {unit}  p99 {p99:7.1f} {unit}  max {ordered[-1]:7.1f} {unit}  (n={len(ordered)})"
 
 
-class DebugPodman:
+class DebugPodman(PodmanService):
     """`podman --log-level=debug system service` on a socket of its own, used only by
     the bench's server: its connections and its access log count the stats streams."""
 
     def __init__(self, folder: Path):
-        self.socket = folder / "podman.sock"
-        self.log = folder / "podman.log"
-        self.process = subprocess.Popen(
-            ["podman", "--log-level=debug", "system", "service", "--time=0", f"unix://{self.socket}"],
-            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, start_new_session=True, cwd="/")
-        deadline = time.monotonic() + 30
-        while not hoststack.unix_socket_answers(str(self.socket)):
-            assert self.process.poll() is None, f"podman system service exited: see {self.log}"
-            assert time.monotonic() < deadline, "the bench's podman service did not answer within 30 s"
-            time.sleep(0.05)
+        super().__init__(folder, log_level="debug")
 
     def connections(self) -> int:
         """Connections open to this service now (its side of each, named by the socket's path)."""
@@ -93,10 +83,6 @@ class DebugPodman:
         """Stats streams that ended (the access log line is written at a request's end)."""
         return sum(1 for line in self.log.read_text(errors="replace").splitlines()
                    if '"GET ' in line and "/stats?" in line and "stream=true" in line)
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
 
 
 def page_loads(url: str, cookies: dict, stop: threading.Event, out: list[float]) -> None:
@@ -213,7 +199,6 @@ def main():
     from playwright.sync_api import sync_playwright
 
     from e2e import conftest as e2e
-    from e2e.test_faults_logs_resume import OwnServer
     from tests.podman_cli import BUSYBOX, podman
 
     state = use_host_stack()
@@ -231,12 +216,9 @@ def main():
     try:
         for name in names:
             podman("run", "-d", "--name", name, BUSYBOX, "sleep", "100000")
-        podman_service = DebugPodman(folder)
-        stack = json.loads(hoststack.STATE_FILE.read_text())
-        stack.update(podman_socket=str(podman_service.socket), started={})  # nothing for anyone to stop
-        (folder / "state.json").write_text(json.dumps(stack))
-        own = OwnServer({**server.env, "PODHOUSE_HOSTSTACK_DIR": str(folder)}, folder / "daphne.log")
-        own.start()
+        podman_service = DebugPodman(folder).start()
+        stack_copy(folder, podman_socket=podman_service.socket)
+        own = OwnServer({**server.env, "PODHOUSE_HOSTSTACK_DIR": str(folder)}, folder / "daphne.log").start()
         print(f"load average before: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=e2e.CHROMIUM, args=e2e.CHROMIUM_ARGS)
@@ -247,9 +229,8 @@ def main():
             browser.close()
         print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     finally:
-        if own is not None and own.process.poll() is None:
-            own.process.terminate()
-            own.process.wait(timeout=10)
+        if own is not None:
+            own.stop()
         if podman_service is not None:
             podman_service.stop()
         subprocess.run(["podman", "rm", "-f", "-t", "0", *names], capture_output=True)

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import json
 import os
 import secrets
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,8 +26,8 @@ from pathlib import Path
 
 import httpx
 
-from dashboard.host import hoststack
-from e2e.conftest import ADMIN, CHROMIUM, CHROMIUM_ARGS, PROJECT_DIR, _free_port
+from e2e.conftest import ADMIN, CHROMIUM, CHROMIUM_ARGS
+from e2e.private_stack import OwnServer, PodmanService, stack_copy
 
 IMAGE = "localhost/busybox:latest"
 # Runs daphne in this process, and answers SIGUSR1 by writing its task count to
@@ -63,8 +61,8 @@ class SoakServer:
     folder: Path
     env: dict
     port: int = 0
-    podman: subprocess.Popen | None = None
-    daphne: subprocess.Popen | None = None
+    podman: PodmanService | None = None
+    daphne: OwnServer | None = None
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -73,43 +71,25 @@ class SoakServer:
 
     @property
     def podman_socket(self) -> Path:
-        return self.folder / "podman.sock"
+        return self.folder / "podman.sock"  # PodmanService's, known before it starts
 
     def start(self) -> None:
-        self.podman = subprocess.Popen(
-            ["podman", "system", "service", "--time=0", f"unix://{self.podman_socket}"],
-            stdout=open(self.folder / "podman.log", "ab"), stderr=subprocess.STDOUT, start_new_session=True)
-        _wait(lambda: hoststack.unix_socket_answers(str(self.podman_socket)), "the private podman service")
-        state = json.loads(hoststack.STATE_FILE.read_text())
-        state.update(podman_socket=str(self.podman_socket), started={})
-        (self.folder / "state.json").write_text(json.dumps(state))
-        self.port = _free_port()
-        env = {**self.env, "PODHOUSE_HOSTSTACK_DIR": str(self.folder),
-               "PHF_TASKS_FILE": str(self.folder / "tasks.json")}
-        self.daphne = subprocess.Popen(
-            [sys.executable, "-c", SERVE, "-b", "127.0.0.1", "-p", str(self.port), "dashboard.asgi:application"],
-            cwd=PROJECT_DIR, env=env, stdout=open(self.folder / "daphne.log", "ab"), stderr=subprocess.STDOUT)
-
-        def listening():
-            assert self.daphne.poll() is None, f"daphne exited: see {self.folder / 'daphne.log'}"
-            with socket.socket() as sock:
-                return sock.connect_ex(("127.0.0.1", self.port)) == 0
-        _wait(listening, "daphne")
+        self.podman = PodmanService(self.folder).start()
+        stack_copy(self.folder, podman_socket=self.podman.socket)
+        self.daphne = OwnServer({**self.env, "PODHOUSE_HOSTSTACK_DIR": str(self.folder),
+                                 "PHF_TASKS_FILE": str(self.folder / "tasks.json")},
+                                self.folder / "daphne.log", command=[sys.executable, "-c", SERVE]).start()
+        self.port = self.daphne.port
 
     def stop(self) -> None:
-        for process in (self.daphne, self.podman):
-            if process is not None and process.poll() is None:
-                process.terminate()
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.wait(timeout=30)
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
+        for part in (self.daphne, self.podman):
+            if part is not None:
+                part.stop()
 
     def tasks(self) -> int:
         path = self.folder / "tasks.json"
         path.unlink(missing_ok=True)
-        self.daphne.send_signal(signal.SIGUSR1)
+        self.daphne.process.send_signal(signal.SIGUSR1)
         _wait(path.exists, "the server's task count", timeout=30)
         time.sleep(0.05)
         found = json.loads(path.read_text())
@@ -117,7 +97,7 @@ class SoakServer:
         return found["tasks"]
 
     def sample(self) -> Sample:
-        pid = self.daphne.pid
+        pid = self.daphne.process.pid
         status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
         return Sample(seconds=time.monotonic() - self.started, rss_kb=int(status["VmRSS"].split()[0]),
                       fds=len(os.listdir(f"/proc/{pid}/fd")), threads=int(status["Threads"]),

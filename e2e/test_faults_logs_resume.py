@@ -6,16 +6,12 @@ each time: every line reaches it once, in order.  Both log drivers.
 The test runs its own daphne (same database and settings as the session's server) so
 that killing it touches no other test."""
 import secrets
-import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from e2e.conftest import ADMIN, PROJECT_DIR, _free_port, log_in
+from e2e.conftest import ADMIN, log_in
+from e2e.private_stack import OwnServer
 from tests.podman_cli import BUSYBOX, podman
 
 pytestmark = pytest.mark.e2e
@@ -40,39 +36,11 @@ Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3})
 })()"""
 
 
-class OwnServer:
-    def __init__(self, env: dict, log: Path):
-        self.env, self.log, self.port = env, log, _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(self.port),
-             "dashboard.asgi:application"], cwd=PROJECT_DIR, env=self.env,
-            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while True:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            assert self.process.poll() is None, f"daphne exited: see {self.log}"
-            assert time.monotonic() < deadline, "daphne did not listen within 30 s"
-            time.sleep(0.1)
-
-    def kill(self):
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-
 @pytest.fixture
 def own_server(server, tmp_path):
-    own = OwnServer(server.env, tmp_path / "daphne.log")
-    own.start()
+    own = OwnServer(server.env, tmp_path / "daphne.log").start()
     yield own
-    if own.process.poll() is None:
-        own.process.terminate()
-        own.process.wait(timeout=10)
+    own.stop()
 
 
 def numbers(page) -> list[int]:

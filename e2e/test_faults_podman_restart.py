@@ -6,19 +6,13 @@ The shared host stack's Podman service is not touched: the test starts a PRIVATE
 `podman system service` on a socket of its own (same storage and containers.conf, so
 the same containers), and a daphne of its own whose host-stack state names that
 socket (PODHOUSE_HOSTSTACK_DIR)."""
-import json
-
 import secrets
-import signal
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-from dashboard.host import hoststack
 from e2e.conftest import ADMIN, CONTEXT
-from e2e.test_faults_logs_resume import OwnServer
+from e2e.private_stack import OwnServer, PodmanService, stack_copy
 from tests.podman_cli import BUSYBOX, podman
 
 pytestmark = pytest.mark.e2e
@@ -27,46 +21,17 @@ BANNER_VISIBLE = ("(() => { const b = document.getElementById('live-banner');"
 BANNER_HIDDEN = "document.getElementById('live-banner').classList.contains('hidden')"
 
 
-class PrivatePodman:
-    def __init__(self, folder: Path):
-        self.socket = folder / "podman.sock"
-        self.log = folder / "podman.log"
-        self.process = None
-
-    def start(self):
-        self.socket.unlink(missing_ok=True)
-        self.process = subprocess.Popen(["podman", "system", "service", "--time=0", f"unix://{self.socket}"],
-                                        stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
-                                        start_new_session=True)
-        deadline = time.monotonic() + 30
-        while not hoststack.unix_socket_answers(str(self.socket)):
-            assert self.process.poll() is None, f"podman system service exited: see {self.log}"
-            assert time.monotonic() < deadline, "the private podman service did not answer within 30 s"
-            time.sleep(0.05)
-
-    def kill(self):
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-
 @pytest.fixture
 def private_stack(server, tmp_path):
     """(podman, server): a private Podman service and a daphne that uses it."""
     folder = tmp_path / "stack"
     folder.mkdir()
-    private = PrivatePodman(folder)
-    private.start()
-    state = json.loads(hoststack.STATE_FILE.read_text())
-    state.update(podman_socket=str(private.socket), started={})  # nothing for anyone to stop
-    (folder / "state.json").write_text(json.dumps(state))
-    own = OwnServer({**server.env, "PODHOUSE_HOSTSTACK_DIR": str(folder)}, tmp_path / "daphne.log")
-    own.start()
+    private = PodmanService(folder).start()
+    stack_copy(folder, podman_socket=private.socket)
+    own = OwnServer({**server.env, "PODHOUSE_HOSTSTACK_DIR": str(folder)}, tmp_path / "daphne.log").start()
     yield private, own
-    own.process.terminate()
-    own.process.wait(timeout=10)
-    if private.process.poll() is None:
-        private.process.terminate()
-        private.process.wait(timeout=30)
+    own.stop()
+    private.stop()
 
 
 def test_r1_podman_killed_under_open_pages_banner_no_stale_rows_and_recovery(browser, private_stack):

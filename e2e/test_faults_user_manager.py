@@ -8,17 +8,15 @@ The shared user manager is never touched: the test runs a PRIVATE session bus an
 `systemd --user` (tests/private_user_manager.py) and a daphne of its own whose host
 stack state names that bus (PODHOUSE_HOSTSTACK_DIR), as R1 does for Podman."""
 import asyncio
-import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from dashboard.host import hoststack
 from dashboard.host.systemd import SystemdManager
 from dashboard.live.lists import unit_dom_id
 from e2e.conftest import ADMIN, CONTEXT
-from e2e.test_faults_logs_resume import OwnServer
+from e2e.private_stack import OwnServer, stack_copy
 from tests.private_user_manager import PrivateUserManager
 
 pytestmark = pytest.mark.e2e
@@ -43,17 +41,12 @@ def private_manager(server, tmp_path):
         private.start()
         folder = tmp_path / "stack"
         folder.mkdir()
-        state = json.loads(hoststack.STATE_FILE.read_text())
-        state.update(runtime_dir=str(private.runtime_dir), bus_address=private.bus_address,
-                     started={})  # nothing for anyone to stop
-        (folder / "state.json").write_text(json.dumps(state))
-        own = OwnServer({**server.env, "PODHOUSE_HOSTSTACK_DIR": str(folder)}, tmp_path / "daphne.log")
-        own.start()
+        stack_copy(folder, runtime_dir=private.runtime_dir, bus_address=private.bus_address)
+        own = OwnServer({**server.env, "PODHOUSE_HOSTSTACK_DIR": str(folder)}, tmp_path / "daphne.log").start()
         yield private, own
     finally:
-        if own is not None and own.process.poll() is None:
-            own.process.terminate()
-            own.process.wait(timeout=10)
+        if own is not None:
+            own.stop()
         private.close()
 
 
