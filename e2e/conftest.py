@@ -13,10 +13,26 @@ from playwright.sync_api import sync_playwright
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
+# Playwright 1.65.2's own --disable-features list (its chromiumSwitches).  Chromium keeps
+# only the LAST --disable-features of its command line, and ours comes after
+# Playwright's: it must repeat them (e2e/test_browser_flags.py fails when they drift).
+PLAYWRIGHT_DISABLED_FEATURES = [
+    "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable", "LensOverlay", "MediaRouter", "PaintHolding",
+    "ThirdPartyStoragePartitioning", "AvoidCorsURLLoaderRestartOnRedirect", "TcpPortRandomizationWin",
+    "OptimizationHints", "NetworkTimeServiceQuerying", "AimEnabled", "PreconnectToSearch",
+    "msForceBrowserSignIn", "msEdgeUpdateLaunchServicesPreferredVersion",
+]
+# Chromium 151 and later build the address bar's popup, a WebUI page
+# (chrome://omnibox-popup.top-chrome), for every window, headless too: a trace of the
+# containers page's cold load showed it loading some 60 chrome:// files alongside,
+# about 25-30 ms of a 250-300 ms load on this 2-core machine (docs/benchmarks.md).
+BROWSER_UI_FEATURES = ["WebUIOmniboxPopup", "WebUIOmniboxAimPopup"]
 # Measured on this machine kind: without the background-networking flags Chromium
 # keeps dialling out and the closed network refuses it many times a second.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-features=" + ",".join(PLAYWRIGHT_DISABLED_FEATURES + BROWSER_UI_FEATURES)]
 ADMIN = ("admin", "admin-e2e-password-1")
 OPERATOR = ("operator", "operator-e2e-password-1")
 VIEWER = ("viewer", "viewer-e2e-password-1")
