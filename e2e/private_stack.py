@@ -35,7 +35,26 @@ def _wait(predicate, what: str, process: subprocess.Popen, log: Path, timeout: f
         time.sleep(0.05)
 
 
-class PodmanService:
+class _Child:
+    """A process of the test's own: SIGKILL it (a fault), or stop it (SIGTERM, and
+    SIGKILL after 30 s)."""
+    process: subprocess.Popen | None = None
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class PodmanService(_Child):
     """`podman system service` on folder/podman.sock, its log in folder/podman.log.
 
     own_storage=True: for container counts the machine's podman cannot hold (P8's
@@ -86,19 +105,6 @@ class PodmanService:
               self.process, self.log)
         return self
 
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
     def remove(self) -> None:
         """Stop it and delete its folder, storage and all."""
         self.stop()
@@ -127,7 +133,7 @@ def stack_copy(folder: Path, **changes) -> Path:
     return Path(folder)
 
 
-class OwnServer:
+class OwnServer(_Child):
     """daphne on a free port with `env` (the session server's, plus what the test
     changes), its output in `log`."""
 
@@ -149,15 +155,3 @@ class OwnServer:
         _wait(listening, "daphne", self.process, self.log)
         return self
 
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
