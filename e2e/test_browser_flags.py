@@ -17,9 +17,13 @@ def _browser_command_lines() -> list[list[str]]:
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            args = cmdline.read_bytes().decode(errors="replace").split("\0")
+            args = [a for a in cmdline.read_bytes().decode(errors="replace").split("\0") if a]
         except OSError:
             continue
+        if len(args) == 1:
+            # Chromium may retitle itself (setproctitle): its arguments then read as one
+            # string joined by spaces (seen in a full run, not in a short one).
+            args = args[0].split(" ")
         if args and Path(args[0]).name in ("chromium", Path(CHROMIUM).name) \
                 and "--remote-debugging-pipe" in args and not any(a.startswith("--type=") for a in args):
             found.append(args)
