@@ -2,7 +2,7 @@
 of N container names visible.  Goal: N=300 at most 350 ms, N=3,000 at most 2 s
 (median of 5 cold loads).
 
-Run: .venv/bin/python bench/bench_containers_cold_load.py [--counts 300 3000] [--loads 5] [--stack-podman]
+Run: .venv/bin/python bench/bench_containers_cold_load.py [--counts 300 3000] [--loads 5] [--stack-podman] [--busy-cores K]
 The containers live in a Podman service of the bench's own (e2e/private_stack.py,
 PodmanService with own_storage: its own storage and file locks, so 3,000 fit without
 raising the machine's num_locks); --stack-podman uses the embedded stack's instead
@@ -12,7 +12,9 @@ through the API, loads /user/containers/ in a fresh browser context each time (n
 cache, the session cookie only), and removes the containers at the end.  A load ends
 at the first animation frame in which the table holds a row for each of the N names
 and the last of them has a layout box, with the page's stylesheet applied (it is drawn).  Prints each load and the median;
-the time to first byte and the page's own server timings come along."""
+the time to first byte and the page's own server timings come along.
+--busy-cores K: a busy machine.  K processes spin at normal priority during the loads
+(not while the containers are created), each wanting a whole core."""
 from __future__ import annotations
 
 import argparse
@@ -20,6 +22,7 @@ import contextlib
 import os
 import secrets
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -81,6 +84,8 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=5)
     parser.add_argument("--stack-podman", action="store_true",
                         help="the embedded stack's podman (at most 2,048 containers) instead of the bench's own")
+    parser.add_argument("--busy-cores", type=int, default=0,
+                        help="processes that spin at normal priority during the loads, a core each")
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
         if args.stack_podman:
@@ -100,10 +105,22 @@ def main() -> None:
         browser = page.context.browser
         cookies = page.context.cookies()
         for count in args.counts:
-            measure(browser, server, cookies, socket, count, args.loads)
+            measure(browser, server, cookies, socket, count, args.loads, args.busy_cores)
 
 
-def measure(browser, server, cookies, socket: str, count: int, loads_wanted: int) -> None:
+@contextlib.contextmanager
+def busy_cores(count: int):
+    """count processes, each spinning on a core of its own, for as long as the block runs."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
+def measure(browser, server, cookies, socket: str, count: int, loads_wanted: int, busy: int = 0) -> None:
     prefix = f"phc-cold-{secrets.token_hex(3)}"
     print(f"creating {count} containers ({prefix}-*) ...", flush=True)
     started = time.monotonic()
@@ -112,12 +129,15 @@ def measure(browser, server, cookies, socket: str, count: int, loads_wanted: int
     try:
         cold_load(browser, server, cookies, prefix, count)  # the server's first: watchers, templates
         loads = []
-        for _ in range(loads_wanted):
-            load = cold_load(browser, server, cookies, prefix, count)
-            loads.append(load)
-            print(f"  N={count}: all names visible at {load['visible']:7.1f} ms; first byte {load['ttfb']:6.1f} ms,"
-                  f" HTML done {load['html']:6.1f} ms ({load['size'] / 1024:.0f} KB), its scripts and stylesheet {load['files']:6.1f} ms;"
-                  f" server: podman {load['podman']:.1f} ms, rows {load['rows']:.1f} ms", flush=True)
+        if busy:
+            print(f"  {busy} core(s) kept busy during the loads", flush=True)
+        with busy_cores(busy):
+            for _ in range(loads_wanted):
+                load = cold_load(browser, server, cookies, prefix, count)
+                loads.append(load)
+                print(f"  N={count}: all names visible at {load['visible']:7.1f} ms; first byte {load['ttfb']:6.1f} ms,"
+                      f" HTML done {load['html']:6.1f} ms ({load['size'] / 1024:.0f} KB), its scripts and stylesheet {load['files']:6.1f} ms;"
+                      f" server: podman {load['podman']:.1f} ms, rows {load['rows']:.1f} ms", flush=True)
         print(f"N={count}: median {statistics.median(l['visible'] for l in loads):.1f} ms "
               f"(first byte {statistics.median(l['ttfb'] for l in loads):.1f} ms) over {len(loads)} cold loads")
     finally:
