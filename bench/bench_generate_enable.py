@@ -1,7 +1,7 @@
 """P7: "Generate and enable" click -> unit active, p50 over 20 tries, per format.
 
 Each try creates a fresh busybox container with the podman CLI (not timed), then
-times the whole flow behind the button (dashboard.services.build then
+times the whole flow behind the button (dashboard.flows.services.build then
 enable_preview: inspect, generate, the shadow verification, write, set the
 original aside, daemon-reload, enable, start, wait for the job, check the container
 runs, remove the previous container), then removes the service (not timed).  Prints
@@ -22,7 +22,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
-from dashboard import services  # noqa: E402
+from dashboard.flows import services  # noqa: E402
 from dashboard.host import hoststack, scopes  # noqa: E402
 from dashboard.host.podman_clients import client_for  # noqa: E402
 from engine.units import verify  # noqa: E402

@@ -18,7 +18,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from dashboard import services
+from dashboard.flows import services
 from dashboard.host import scopes
 from e2e.conftest import ADMIN, VIEWER, log_in
 from e2e.test_services import remove_services

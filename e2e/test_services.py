@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from dashboard import services
+from dashboard.flows import services
 from dashboard.host import scopes
 from dashboard.host.systemd import manager_for
 from e2e.conftest import VIEWER, log_in

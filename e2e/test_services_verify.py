@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import services
+from dashboard.flows import services
 from dashboard.host import scopes
 from e2e.test_services import BUSYBOX, remove_services
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from dashboard import services
+from dashboard.flows import services
 from dashboard.host import scopes
 from e2e.conftest import VIEWER, log_in
 from tests.integration.local_registry import LocalRegistry
@@ -197,7 +197,7 @@ def settled(page, selector: str) -> None:
 
 
 async def _turn_off(scope):
-    from dashboard import update_schedule
+    from dashboard.flows import update_schedule
 
     await update_schedule.turn_off(scope)
 

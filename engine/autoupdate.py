@@ -8,7 +8,7 @@ update is due when that image is not the container's.  Updating restarts the sys
 PODMAN_SYSTEMD_UNIT, which makes the container again from the reference; when that
 restart fails, the previous image is tagged back and the unit restarted again.
 
-This module decides; dashboard/updates.py acts.  No Django, no I/O.
+This module decides; dashboard/flows/updates.py acts.  No Django, no I/O.
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
-from dashboard import services
+from dashboard.flows import services
 from dashboard.consumers.live_list import LiveListConsumer
 from dashboard.consumers.units import UnitStateConsumer, UnitWatchMixin
 from dashboard.live import unit_watch

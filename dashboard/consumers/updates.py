@@ -1,10 +1,10 @@
 """The updates page, live: the containers kept current (the live-list contract of
 dashboard.live.lists, on the containers' watcher), the progress of a check or an
-update of containers (dashboard.updates), and the state of the auto-update schedule
-(dashboard.update_schedule)."""
+update of containers (dashboard.flows.updates), and the state of the auto-update schedule
+(dashboard.flows.update_schedule)."""
 from django.template.loader import render_to_string
 
-from dashboard import update_schedule, updates
+from dashboard.flows import update_schedule, updates
 from dashboard.consumers.podman_live import PodmanListConsumer
 from dashboard.consumers.progress import JobProgressConsumer
 from dashboard.consumers.units import UnitStateConsumer

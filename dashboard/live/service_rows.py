@@ -1,9 +1,9 @@
 """The rows of the services list (the live-list contract of dashboard.live.lists): a
-service Podhouse made (its files, dashboard.services.podhouse_services) joined with its
+service Podhouse made (its files, dashboard.flows.services.podhouse_services) joined with its
 unit's row in the unit watcher (dashboard.live.unit_watch).  Keyed by the service."""
 from __future__ import annotations
 
-from dashboard import services
+from dashboard.flows import services
 from dashboard.host.scopes import Scope
 from dashboard.live.lists import service_dom_id
 

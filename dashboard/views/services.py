@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from dashboard import services
+from dashboard.flows import services
 from dashboard.host import scopes
 from dashboard.permissions import operator_required
 from dashboard.host.systemd import SystemdError

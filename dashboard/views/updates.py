@@ -11,7 +11,7 @@ from django.urls import path
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from dashboard import update_schedule, updates
+from dashboard.flows import update_schedule, updates
 from dashboard.host import scopes
 from dashboard.models import UpdateRecord
 from dashboard.permissions import operator_required

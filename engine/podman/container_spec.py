@@ -922,7 +922,7 @@ async def read_pod_spec(client, name: str) -> PodSpec:
 #                      carry: field -> (the flag, its value when not given)
 # An uncarried setting away from that value, or a field in none of the sets (a newer
 # podman's) holding a non-zero value, is "unknown field Section.Key": enabling a
-# service is refused unless the user confirms (dashboard/services.py).
+# service is refused unless the user confirms (dashboard/flows/services.py).
 # tests/unit/test_units_spec_drift.py holds podman's own field lists and fails when
 # these sets and podman's structs, or these sets and the reader, drift apart.
 

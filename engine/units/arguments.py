@@ -12,7 +12,7 @@ the chosen format does not carry as a key of its own:
                         of a container without a stored create command (API-created)
   kind "unknown"     -- an inspect field holding a setting Podhouse does not carry
                         (spec.unknown, with its flag where known): enabling is
-                        refused unless the user confirms (dashboard/services.py)
+                        refused unless the user confirms (dashboard/flows/services.py)
 str(item) is the sentence for the page, e.g.
   "--device /dev/fuse: not carried by Quadlet 5.4 keys, written as PodmanArgs".
 """

@@ -49,7 +49,7 @@ def calendar_text(raw: str | None) -> str:
 
 def read_schedule(form) -> tuple[Schedule, dict[str, str]]:
     """A schedule from the form's words, and a message per field that is wrong
-    (the calendar's syntax is systemd's to judge: see dashboard.update_schedule)."""
+    (the calendar's syntax is systemd's to judge: see dashboard.flows.update_schedule)."""
     errors = {}
     calendar = calendar_text(form.get("on_calendar"))
     if not calendar:

@@ -1,7 +1,7 @@
 """Undoing what an integration test made under its name prefix."""
 import subprocess
 
-from dashboard import services
+from dashboard.flows import services
 
 
 async def remove_made(scope, prefix: str) -> None:

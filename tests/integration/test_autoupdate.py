@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from dashboard import services, updates
+from dashboard.flows import services, updates
 from dashboard.models import UpdateRecord
 from engine import autoupdate
 from engine.podman import PodmanClient
@@ -303,7 +303,7 @@ async def test_the_timers_service_updates_and_keeps_the_history_in_podhouses_dat
     timer's service updates a local-policy container and writes its record into the
     database the server uses (here a file of the test's, passed through the
     service's environment file)."""
-    from dashboard import update_schedule
+    from dashboard.flows import update_schedule
     from dashboard.host.systemd import manager_for
     from engine.units.schedule import SERVICE, Schedule
 

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from dashboard import services
+from dashboard.flows import services
 from dashboard.host.systemd import manager_for
 from engine.podman import PodmanClient
 from engine.podman.container_spec import read_container, read_pod

@@ -8,7 +8,7 @@ import time
 import pytest
 import pytest_asyncio
 
-from dashboard import services
+from dashboard.flows import services
 from dashboard.host.systemd import manager_for
 from engine.units import install
 from engine.units.options import InvalidOptions, default_target

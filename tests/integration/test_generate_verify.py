@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from dashboard import services
+from dashboard.flows import services
 from dashboard.host.podman_clients import client_for
 from dashboard.host.systemd import manager_for
 from engine.units import formats, verify

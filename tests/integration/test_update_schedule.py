@@ -5,7 +5,7 @@ import stat
 import pytest
 import pytest_asyncio
 
-from dashboard import update_schedule
+from dashboard.flows import update_schedule
 from dashboard.host.systemd import manager_for
 from engine.units import install
 from engine.units.generated import marker_state

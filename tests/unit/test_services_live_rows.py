@@ -8,7 +8,7 @@ from dashboard.host.scopes import Scope
 from dashboard.host.systemd import UnitRow
 from dashboard.live.lists import LISTS, service_dom_id
 from dashboard.live.service_rows import service_row
-from dashboard.services import Outcome, podhouse_services
+from dashboard.flows.services import Outcome, podhouse_services
 from engine.units.generated import with_marker
 from tests.unit.live_consumer import Tags, recording, unit_row
 

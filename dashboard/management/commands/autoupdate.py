@@ -1,4 +1,4 @@
-"""What the auto-update timer runs (dashboard.update_schedule): update every
+"""What the auto-update timer runs (dashboard.flows.update_schedule): update every
 container of a scope whose label asks for it, as the Updates page's "Update now"
 does, with the history kept and each step printed for the unit's journal.  The
 exit status is 1 when an update failed or was rolled back, so the unit shows it."""
@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard import updates
+from dashboard.flows import updates
 from dashboard.host import scopes
 from engine import autoupdate
 

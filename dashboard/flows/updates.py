@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from channels.db import database_sync_to_async
 
-from dashboard import audit, services
+from dashboard import audit
+from dashboard.flows import services
 from dashboard.models import UpdateRecord
 from dashboard.host.podman_clients import client_for
 from dashboard.live.progress import ProgressJob, ProgressJobs
