@@ -60,8 +60,14 @@ def test_each_state_offers_only_the_actions_it_allows():
     assert actions(render_container_row(container(state="running"), "user", True)) == [
         "stop", "restart", "pause", "kill"]
     assert actions(render_container_row(container(state="paused"), "user", True)) == ["unpause"]
-    for state in ("created", "exited", "stopped"):
+    for state in ("created", "exited", "stopped", "configured", "unknown"):
         assert actions(render_container_row(container(state=state), "user", True)) == ["start", "remove"]
+    # podman is waiting out the stop timeout: Start and Remove would be refused, Kill hurries it
+    stopping = Parsed(render_container_row(container(state="stopping"), "user", True))
+    assert [(b["data-action"], "disabled" in b) for b in stopping.all("button")] == [
+        ("stop", True), ("restart", True), ("kill", False)]
+    assert "Stopping…" in stopping.text
+    assert actions(render_container_row(container(state="removing"), "user", True)) == []
 
 
 def test_a_viewer_gets_no_action_cell():
