@@ -131,7 +131,9 @@ def test_edit_recreates_with_the_new_settings_after_confirmation(operator_page, 
 
 def _edit_and_check(page, server, name):
     old_id = podman("inspect", "-f", "{{.Id}}", name).stdout.strip()
-    page.goto(f"{server.url}/user/containers/{name}/edit/")
+    page.goto(f"{server.url}/user/containers/{name}/")
+    page.click("#edit-container")  # the page's Edit (recreate)
+    page.wait_for_url(f"**/user/containers/{name}/edit/")
     assert page.locator("textarea[name=env]").input_value() == "COLOUR=red"
     assert page.locator("input[name=command]").input_value() == "sleep 600"
     assert {"/anon", "/named", "/host"} <= {line.split(":")[1] for line in

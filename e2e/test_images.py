@@ -117,6 +117,11 @@ def test_prune_and_remove_with_confirmation(operator_page, server, images, tmp_p
     page.wait_for_selector("#prune-result .prune-result")
     assert "Removed" in page.locator("#prune-result").inner_text()
     assert podman("image", "exists", dangling, check=False).returncode == 1
+    page.click(f"tr[data-name='{ref}'] a[data-action=run]")  # the row's Run: the form, this image in it
+    page.wait_for_url(lambda url: "/user/containers/-/new/?image=" in url)
+    assert page.locator("input[name=image]").input_value() == ref
+    page.goto(f"{server.url}/user/images/")
+    page.wait_for_selector("#images-table[data-live=open]")
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator(f"tr[data-name='{ref}'] button[data-action=remove]").click()
     page.wait_for_selector(f"tr[data-name='{ref}']", state="detached")
