@@ -204,6 +204,13 @@ def test_a_slow_stop_disables_its_buttons_and_says_stopping_in_the_list_and_on_t
     assert real(errors) == []
 
 
+def only_stopping_offered(page, holder: str) -> None:
+    """The marks of a stop under way (as stopping_shows), drawn by the server, and
+    neither Start nor Remove."""
+    stopping_shows(page, holder)
+    assert page.locator(f"{holder} button[data-action=start], {holder} button[data-action=remove]").count() == 0
+
+
 def test_a_container_that_is_stopping_offers_kill_not_start_in_its_row_and_on_its_page(operator_page, server, made):
     """While podman waits out a stop timeout the container's state is "stopping": its row
     and page keep Stop (disabled, "Stopping…") and the row offers Kill to hurry it; Start
@@ -226,21 +233,14 @@ def test_a_container_that_is_stopping_offers_kill_not_start_in_its_row_and_on_it
         # an event, and the pages re-read the container
         podman("kill", "--signal", "USR1", name)
         page.wait_for_selector("#container-state[data-state=stopping]")
-        summary = "#container-summary"
-        assert page.locator(f"{summary} button[data-action=stop]").inner_text() == "Stopping…"
-        assert page.locator(f"{summary} button[data-action=stop]").is_disabled()
-        assert page.locator(f"{summary} button[data-action=restart]").is_disabled()
-        assert page.locator(f"{summary} button[data-action=start], {summary} button[data-action=remove]").count() == 0
+        only_stopping_offered(page, "#container-summary")
 
         page.goto(f"{server.url}/user/containers/?q={name}")
         page.wait_for_selector("#containers-table[data-live=open]")
         podman("kill", "--signal", "USR1", name)
         row = f"tr[data-name='{name}']"
         page.wait_for_selector(f"{row}[data-state=stopping]")
-        assert page.locator(f"{row} button[data-action=stop]").is_disabled()
-        assert page.locator(f"{row} button[data-action=stop]").text_content() == "Stopping…"
-        assert page.locator(f"{row} button[data-action=restart]").is_disabled()
-        assert page.locator(f"{row} button[data-action=start], {row} button[data-action=remove]").count() == 0
+        only_stopping_offered(page, row)
         page.once("dialog", lambda dialog: dialog.accept())
         clicked = time.monotonic()
         page.click(f"{row} button[data-action=kill]")
